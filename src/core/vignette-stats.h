@@ -1,0 +1,17 @@
+/* vignette-stats.h: figures about the process, for --stats and the benchmarks
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+void    vignette_stall_monitor_install (GMainContext *context);
+double  vignette_stall_monitor_get_max_ms (void);
+guint64 vignette_stall_monitor_get_n_iterations (void);
+void    vignette_stall_monitor_reset   (void);
+guint64 vignette_get_peak_rss          (void);
+double  vignette_get_cpu_seconds       (void);
+
+G_END_DECLS

@@ -1,0 +1,29 @@
+/* vignette-thumbnail-cache.h: the freedesktop.org Thumbnail Managing Standard cache
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gdk-pixbuf/gdk-pixbuf.h>
+
+G_BEGIN_DECLS
+
+typedef struct {
+  const char *name;  /* folder name under thumbnails/ */
+  guint       size;
+} VignetteCacheFlavor;
+
+const VignetteCacheFlavor *vignette_cache_flavor_for_size   (guint        size);
+char                      *vignette_cache_get_path          (const char  *flavor,
+                                                             const char  *uri);
+char                      *vignette_cache_get_fail_path     (const char  *uri);
+gboolean                   vignette_cache_pixbuf_is_valid   (GdkPixbuf   *pixbuf,
+                                                             const char  *uri,
+                                                             guint64      mtime);
+GBytes                    *vignette_cache_encode            (GdkPixbuf   *pixbuf,
+                                                             const char  *uri,
+                                                             guint64      mtime,
+                                                             int          original_width,
+                                                             int          original_height,
+                                                             GError     **error);
+
+G_END_DECLS

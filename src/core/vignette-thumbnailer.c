@@ -1,0 +1,1054 @@
+/* vignette-thumbnailer.c: decode once at reduced size, scale to every size, encode; on worker threads
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The CPU-bound half of the app. The functions that take bytes and give
+ * thumbnails touch nothing but their arguments, so they run on the workers
+ * (and in the fuzzers) as they are; the GTask wrappers at the bottom carry
+ * the results back to the main thread.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gi18n-lib.h>
+
+#include "vignette-error.h"
+#include "vignette-thumbnail-cache.h"
+#include "vignette-thumbnailer.h"
+
+#define WRITE_CHUNK (256 * 1024)
+#define MAX_SIZE 4096
+
+struct _VignetteThumbnailer
+{
+  GObject          parent_instance;
+
+  VignetteWorkers *workers;
+  GArray          *sizes;
+  VignetteFormat   format;
+  gboolean         compact;
+  guint64          max_pixels;
+  gboolean         reduced_decode;
+  VignetteScaleStrategy strategy;
+};
+
+G_DEFINE_FINAL_TYPE (VignetteThumbnailer, vignette_thumbnailer, G_TYPE_OBJECT)
+
+static const guint default_sizes[] = { 100, 200, 300, 400, 500 };
+
+const char *
+vignette_format_get_extension (VignetteFormat format)
+{
+  switch (format)
+    {
+    case VIGNETTE_FORMAT_PNG:
+      return "png";
+    case VIGNETTE_FORMAT_JPEG:
+      return "jpg";
+    case VIGNETTE_FORMAT_WEBP:
+      return "webp";
+    default:
+      g_return_val_if_reached ("png");
+    }
+}
+
+static const char *
+format_saver_name (VignetteFormat format)
+{
+  switch (format)
+    {
+    case VIGNETTE_FORMAT_PNG:
+      return "png";
+    case VIGNETTE_FORMAT_JPEG:
+      return "jpeg";
+    case VIGNETTE_FORMAT_WEBP:
+      return "webp";
+    default:
+      g_return_val_if_reached ("png");
+    }
+}
+
+gboolean
+vignette_format_is_writable (VignetteFormat format)
+{
+  const char *name = format_saver_name (format);
+  GSList *formats = gdk_pixbuf_get_formats ();
+  gboolean writable = FALSE;
+
+  for (GSList *l = formats; l != NULL; l = l->next)
+    if (g_strcmp0 (gdk_pixbuf_format_get_name (l->data), name) == 0)
+      writable = gdk_pixbuf_format_is_writable (l->data);
+
+  g_slist_free (formats);
+  return writable;
+}
+
+gboolean
+vignette_format_parse (const char      *text,
+                       VignetteFormat  *format,
+                       GError         **error)
+{
+  if (g_ascii_strcasecmp (text, "png") == 0)
+    *format = VIGNETTE_FORMAT_PNG;
+  else if (g_ascii_strcasecmp (text, "jpeg") == 0 || g_ascii_strcasecmp (text, "jpg") == 0)
+    *format = VIGNETTE_FORMAT_JPEG;
+  else if (g_ascii_strcasecmp (text, "webp") == 0)
+    *format = VIGNETTE_FORMAT_WEBP;
+  else
+    {
+      g_set_error (error, VIGNETTE_ERROR, VIGNETTE_ERROR_INVALID_OPTION,
+                   _("“%s” is not an output format: choose png, jpeg or webp."), text);
+      return FALSE;
+    }
+
+  if (!vignette_format_is_writable (*format))
+    {
+      g_set_error (error, VIGNETTE_ERROR, VIGNETTE_ERROR_INVALID_OPTION,
+                   _("This system cannot write %s images (is its gdk-pixbuf loader installed?)."),
+                   text);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static int
+compare_uint_desc (gconstpointer a,
+                   gconstpointer b)
+{
+  guint x = *(const guint *) a, y = *(const guint *) b;
+
+  return (x < y) - (x > y);
+}
+
+/* "100,200,300" → sorted from the largest, without repeats */
+gboolean
+vignette_sizes_parse (const char  *text,
+                      GArray     **sizes,
+                      GError     **error)
+{
+  g_auto(GStrv) parts = g_strsplit (text, ",", -1);
+  g_autoptr(GArray) result = g_array_new (FALSE, FALSE, sizeof (guint));
+
+  for (guint i = 0; parts[i] != NULL; i++)
+    {
+      guint64 value;
+      gboolean seen = FALSE;
+
+      g_strstrip (parts[i]);
+      if (!g_ascii_string_to_unsigned (parts[i], 10, 1, MAX_SIZE, &value, NULL))
+        {
+          g_set_error (error, VIGNETTE_ERROR, VIGNETTE_ERROR_INVALID_OPTION,
+                       _("“%s” is not a thumbnail size: sizes are whole numbers of pixels from 1 to %d, separated by commas."),
+                       parts[i], MAX_SIZE);
+          return FALSE;
+        }
+
+      for (guint j = 0; j < result->len; j++)
+        seen |= g_array_index (result, guint, j) == value;
+      if (!seen)
+        g_array_append_val (result, value);
+    }
+
+  if (result->len == 0)
+    {
+      g_set_error_literal (error, VIGNETTE_ERROR, VIGNETTE_ERROR_INVALID_OPTION,
+                           _("At least one thumbnail size is needed."));
+      return FALSE;
+    }
+
+  g_array_sort (result, compare_uint_desc);
+  *sizes = g_steal_pointer (&result);
+  return TRUE;
+}
+
+/* The thumbnail of a W×H image in a box of @box pixels: aspect kept, never upscaled */
+static void
+fit_in_box (int   width,
+            int   height,
+            guint box,
+            int  *out_width,
+            int  *out_height)
+{
+  double scale;
+
+  if ((guint) MAX (width, height) <= box)
+    {
+      *out_width = width;
+      *out_height = height;
+      return;
+    }
+
+  scale = (double) box / MAX (width, height);
+  *out_width = MAX (1, (int) (width * scale + 0.5));
+  *out_height = MAX (1, (int) (height * scale + 0.5));
+  if ((guint) *out_width > box)
+    *out_width = (int) box;
+  if ((guint) *out_height > box)
+    *out_height = (int) box;
+}
+
+typedef struct {
+  guint64     max_pixels;
+  guint       box;            /* largest output, which the decode must cover */
+  gboolean    reduced_decode;
+  int         width;          /* as declared by the file */
+  int         height;
+  gboolean    too_many_pixels;
+  gboolean    empty_size;
+  char       *format_name;
+  char       *mime_type;
+  gboolean    scalable;
+} Prepare;
+
+static void
+on_size_prepared (GdkPixbufLoader *loader,
+                  int              width,
+                  int              height,
+                  gpointer         data)
+{
+  Prepare *prep = data;
+  GdkPixbufFormat *format = gdk_pixbuf_loader_get_format (loader);
+  const char *name = format ? gdk_pixbuf_format_get_name (format) : NULL;
+
+  prep->width = width;
+  prep->height = height;
+  if (format != NULL)
+    {
+      g_auto(GStrv) mime_types = gdk_pixbuf_format_get_mime_types (format);
+
+      g_free (prep->format_name);
+      prep->format_name = g_ascii_strup (name ? name : "", -1);
+      g_free (prep->mime_type);
+      prep->mime_type = g_strdup (mime_types && mime_types[0] ? mime_types[0] : NULL);
+      prep->scalable = gdk_pixbuf_format_is_scalable (format);
+    }
+
+  if (width <= 0 || height <= 0)
+    {
+      prep->empty_size = TRUE;
+      /* Zero asks the loader to stop before it allocates anything */
+      gdk_pixbuf_loader_set_size (loader, 0, 0);
+      return;
+    }
+
+  /* A vector image is drawn at the size we ask for, whatever it declares */
+  if (prep->scalable && g_strcmp0 (name, "svg") == 0)
+    {
+      int w, h;
+      double scale = (double) prep->box / MAX (width, height);
+
+      w = MAX (1, (int) (width * scale + 0.5));
+      h = MAX (1, (int) (height * scale + 0.5));
+      if (!prep->reduced_decode)
+        {
+          w = MAX (w, width);
+          h = MAX (h, height);
+        }
+      if ((guint64) w * (guint64) h > prep->max_pixels)
+        {
+          prep->too_many_pixels = TRUE;
+          gdk_pixbuf_loader_set_size (loader, 0, 0);
+          return;
+        }
+      gdk_pixbuf_loader_set_size (loader, w, h);
+      return;
+    }
+
+  if ((guint64) width * (guint64) height > prep->max_pixels)
+    {
+      prep->too_many_pixels = TRUE;
+      gdk_pixbuf_loader_set_size (loader, 0, 0);
+      return;
+    }
+
+  /* libjpeg can decode at 1/2, 1/4 or 1/8 scale by dropping DCT
+   * coefficients, several times faster than a full decode. Ask for exactly
+   * the largest such scale that still covers the box, so that the loader
+   * does not rescale afterwards and we do the one quality resize ourselves. */
+  if (prep->reduced_decode && g_strcmp0 (name, "jpeg") == 0)
+    {
+      guint longest = (guint) MAX (width, height);
+      guint denom = 1;
+
+      while (denom < 8 && (longest + denom * 2 - 1) / (denom * 2) >= prep->box)
+        denom *= 2;
+
+      if (denom > 1)
+        gdk_pixbuf_loader_set_size (loader,
+                                    (int) (((guint) width + denom - 1) / denom),
+                                    (int) (((guint) height + denom - 1) / denom));
+    }
+}
+
+static char *
+describe_content (GBytes *data)
+{
+  gsize length;
+  const guchar *bytes = g_bytes_get_data (data, &length);
+  g_autofree char *type = g_content_type_guess (NULL, bytes, MIN (length, 4096), NULL);
+  g_autofree char *mime = g_content_type_get_mime_type (type);
+
+  return g_strdup (mime ? mime : type);
+}
+
+static GError *
+decode_error (const Prepare *prep,
+              GBytes        *data,
+              const char    *name,
+              GError        *error)
+{
+  GError *result;
+
+  if (prep->too_many_pixels)
+    {
+      g_autofree char *limit = g_strdup_printf ("%.0f", prep->max_pixels / 1e6);
+
+      result = g_error_new (VIGNETTE_ERROR, VIGNETTE_ERROR_TOO_MANY_PIXELS,
+                            /* Translators: "photo.png is 40000 × 40000 pixels, more than the limit of 100 megapixels." */
+                            _("%s is %d × %d pixels, more than the limit of %s megapixels."),
+                            name, prep->width, prep->height, limit);
+    }
+  else if (prep->empty_size)
+    result = g_error_new (VIGNETTE_ERROR, VIGNETTE_ERROR_CORRUPT_IMAGE,
+                          _("%s declares an empty size (%d × %d pixels)."),
+                          name, prep->width, prep->height);
+  else if (error != NULL && g_error_matches (error, GDK_PIXBUF_ERROR, GDK_PIXBUF_ERROR_UNKNOWN_TYPE))
+    {
+      g_autofree char *what = describe_content (data);
+
+      if (g_str_has_prefix (what, "text/") || g_str_has_prefix (what, "application/xhtml"))
+        result = g_error_new (VIGNETTE_ERROR, VIGNETTE_ERROR_NOT_AN_IMAGE,
+                              _("%s is not an image: its content is %s."), name, what);
+      else
+        result = g_error_new (VIGNETTE_ERROR, VIGNETTE_ERROR_UNSUPPORTED_FORMAT,
+                              _("%s is in a format Vignette cannot read (%s)."), name, what);
+    }
+  else if (error != NULL && g_error_matches (error, GDK_PIXBUF_ERROR, GDK_PIXBUF_ERROR_INSUFFICIENT_MEMORY))
+    result = g_error_new (VIGNETTE_ERROR, VIGNETTE_ERROR_TOO_MANY_PIXELS,
+                          _("%s could not be decoded: not enough memory."), name);
+  else
+    result = g_error_new (VIGNETTE_ERROR, VIGNETTE_ERROR_CORRUPT_IMAGE,
+                          /* Translators: the second %s is the decoder's own explanation */
+                          _("%s is damaged or incomplete: %s"),
+                          name, error ? error->message : _("the decoder gave no image"));
+
+  g_clear_error (&error);
+  return result;
+}
+
+/* Decodes @data once, at the smallest scale that still covers @box */
+static GdkPixbuf *
+decode (GBytes        *data,
+        Prepare       *prep,
+        const char    *name,
+        GCancellable  *cancellable,
+        GError       **error)
+{
+  g_autoptr(GdkPixbufLoader) loader = gdk_pixbuf_loader_new ();
+  g_autoptr(GdkPixbuf) oriented = NULL;
+  GError *local_error = NULL;
+  gsize length;
+  const guchar *bytes = g_bytes_get_data (data, &length);
+  GdkPixbuf *pixbuf;
+  gboolean ok = TRUE;
+
+  if (length == 0)
+    {
+      g_set_error (error, VIGNETTE_ERROR, VIGNETTE_ERROR_EMPTY, _("%s is empty (0 bytes)."), name);
+      return NULL;
+    }
+
+  g_signal_connect (loader, "size-prepared", G_CALLBACK (on_size_prepared), prep);
+
+  for (gsize offset = 0; offset < length && ok; offset += WRITE_CHUNK)
+    {
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        {
+          gdk_pixbuf_loader_close (loader, NULL);
+          return NULL;
+        }
+      ok = gdk_pixbuf_loader_write (loader, bytes + offset, MIN (WRITE_CHUNK, length - offset), &local_error);
+      if (prep->too_many_pixels || prep->empty_size)
+        ok = FALSE;
+    }
+
+  if (!ok)
+    {
+      gdk_pixbuf_loader_close (loader, NULL);
+      g_propagate_error (error, decode_error (prep, data, name, local_error));
+      return NULL;
+    }
+
+  if (!gdk_pixbuf_loader_close (loader, &local_error) ||
+      prep->too_many_pixels || prep->empty_size ||
+      gdk_pixbuf_loader_get_pixbuf (loader) == NULL)
+    {
+      g_propagate_error (error, decode_error (prep, data, name, local_error));
+      return NULL;
+    }
+
+  pixbuf = gdk_pixbuf_loader_get_pixbuf (loader);
+
+  /* A phone photo taken upright is stored sideways with an EXIF tag */
+  oriented = gdk_pixbuf_apply_embedded_orientation (pixbuf);
+  if (oriented != pixbuf)
+    {
+      const char *orientation = gdk_pixbuf_get_option (pixbuf, "orientation");
+
+      /* Orientations 5 to 8 swap the sides */
+      if (orientation != NULL && orientation[0] >= '5' && orientation[0] <= '8')
+        {
+          int swap = prep->width;
+          prep->width = prep->height;
+          prep->height = swap;
+        }
+    }
+
+  return g_steal_pointer (&oriented);
+}
+
+/* JPEG has no alpha: composite over white rather than let transparent
+ * pixels turn into whatever colour they hide. */
+static GdkPixbuf *
+flatten (GdkPixbuf *pixbuf)
+{
+  int width = gdk_pixbuf_get_width (pixbuf);
+  int height = gdk_pixbuf_get_height (pixbuf);
+  GdkPixbuf *flat;
+
+  if (!gdk_pixbuf_get_has_alpha (pixbuf))
+    return g_object_ref (pixbuf);
+
+  flat = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, width, height);
+  gdk_pixbuf_fill (flat, 0xffffffff);
+  gdk_pixbuf_composite (pixbuf, flat, 0, 0, width, height, 0, 0, 1, 1, GDK_INTERP_NEAREST, 255);
+
+  return flat;
+}
+
+GBytes *
+vignette_encode_pixbuf (GdkPixbuf       *pixbuf,
+                        VignetteFormat   format,
+                        GError         **error)
+{
+  char *buffer = NULL;
+  gsize length = 0;
+  gboolean ok;
+
+  switch (format)
+    {
+    case VIGNETTE_FORMAT_PNG:
+      /* zlib level 1: several times faster than the default 6, for files ~15% larger */
+      ok = gdk_pixbuf_save_to_buffer (pixbuf, &buffer, &length, "png", error,
+                                      "compression", "1", NULL);
+      break;
+
+    case VIGNETTE_FORMAT_JPEG:
+      {
+        g_autoptr(GdkPixbuf) flat = flatten (pixbuf);
+
+        ok = gdk_pixbuf_save_to_buffer (flat, &buffer, &length, "jpeg", error,
+                                        "quality", "90", NULL);
+      }
+      break;
+
+    case VIGNETTE_FORMAT_WEBP:
+      ok = gdk_pixbuf_save_to_buffer (pixbuf, &buffer, &length, "webp", error,
+                                      "quality", "90", NULL);
+      break;
+
+    default:
+      g_assert_not_reached ();
+    }
+
+  if (!ok)
+    return NULL;
+
+  return g_bytes_new_take (buffer, length);
+}
+
+typedef struct {
+  guint       size;
+  gboolean    is_cache;
+  const char *flavor;
+  GdkPixbuf  *pixbuf;
+} Target;
+
+static int
+compare_target_desc (gconstpointer a,
+                     gconstpointer b)
+{
+  const Target *x = a, *y = b;
+
+  if (x->size != y->size)
+    return (x->size < y->size) - (x->size > y->size);
+  return x->is_cache - y->is_cache;
+}
+
+/* The image to scale a target from: with the "previous" strategy the
+ * smallest one made so far that is still at least as large, which costs
+ * little and loses nothing measurable (see the README's benchmarks). */
+static GdkPixbuf *
+pick_source (GArray                *targets,
+             guint                  index,
+             GdkPixbuf             *decoded,
+             VignetteScaleStrategy  strategy)
+{
+  if (strategy == VIGNETTE_SCALE_FROM_DECODED)
+    return decoded;
+
+  for (guint j = index; j > 0; j--)
+    {
+      Target *previous = &g_array_index (targets, Target, j - 1);
+
+      if (previous->pixbuf != NULL)
+        return previous->pixbuf;
+    }
+
+  return decoded;
+}
+
+static void
+clear_target (gpointer data)
+{
+  Target *target = data;
+
+  g_clear_object (&target->pixbuf);
+}
+
+/**
+ * vignette_make_thumbnails:
+ * @display_name: how errors name the image
+ *
+ * Thread-safe: decodes @data once and makes every size of @params from it.
+ *
+ * Returns: (transfer full): the thumbnails, or %NULL with a one-sentence @error
+ */
+VignetteThumbnails *
+vignette_make_thumbnails (GBytes                        *data,
+                          const VignetteThumbnailParams *params,
+                          const char                    *display_name,
+                          GCancellable                  *cancellable,
+                          GError                       **error)
+{
+  g_autoptr(GArray) targets = g_array_new (FALSE, TRUE, sizeof (Target));
+  g_autoptr(GdkPixbuf) decoded = NULL;
+  g_autoptr(VignetteThumbnails) thumbnails = NULL;
+  Prepare prep = { 0 };
+  VignetteFormat encoding;
+  int width, height;
+  guint box = 0;
+
+  g_return_val_if_fail (data != NULL, NULL);
+  g_return_val_if_fail (params != NULL && params->n_sizes > 0, NULL);
+
+  g_array_set_clear_func (targets, clear_target);
+
+  for (guint i = 0; i < params->n_sizes; i++)
+    {
+      Target target = { params->sizes[i], FALSE, NULL, NULL };
+      g_array_append_val (targets, target);
+      box = MAX (box, params->sizes[i]);
+    }
+
+  if (params->cache_uri != NULL && !params->from_cache)
+    {
+      const VignetteCacheFlavor *seen[4] = { NULL, };
+      guint n_seen = 0;
+
+      for (guint i = 0; i < params->n_sizes; i++)
+        {
+          const VignetteCacheFlavor *flavor = vignette_cache_flavor_for_size (params->sizes[i]);
+          gboolean known = FALSE;
+
+          for (guint j = 0; j < n_seen; j++)
+            known |= seen[j] == flavor;
+          if (flavor == NULL || known)
+            continue;
+
+          seen[n_seen++] = flavor;
+          {
+            Target target = { flavor->size, TRUE, flavor->name, NULL };
+            g_array_append_val (targets, target);
+            box = MAX (box, flavor->size);
+          }
+        }
+    }
+
+  g_array_sort (targets, compare_target_desc);
+
+  prep.max_pixels = params->max_pixels > 0 ? params->max_pixels : VIGNETTE_DEFAULT_MAX_PIXELS;
+  prep.box = box;
+  prep.reduced_decode = params->reduced_decode;
+
+  decoded = decode (data, &prep, display_name, cancellable, error);
+  if (decoded == NULL)
+    {
+      g_free (prep.format_name);
+      g_free (prep.mime_type);
+      return NULL;
+    }
+
+  if (params->from_cache)
+    {
+      const char *w = gdk_pixbuf_get_option (decoded, "tEXt::Thumb::Image::Width");
+      const char *h = gdk_pixbuf_get_option (decoded, "tEXt::Thumb::Image::Height");
+      guint64 value;
+
+      if (!vignette_cache_pixbuf_is_valid (decoded, params->cache_uri, params->cache_mtime))
+        {
+          g_free (prep.format_name);
+          g_free (prep.mime_type);
+          g_set_error (error, VIGNETTE_ERROR, VIGNETTE_ERROR_CACHE_STALE,
+                       _("The cached thumbnail of %s is out of date."), display_name);
+          return NULL;
+        }
+
+      /* The cache entry stands in for the original, whose size it records */
+      prep.scalable = FALSE;
+      prep.width = gdk_pixbuf_get_width (decoded);
+      prep.height = gdk_pixbuf_get_height (decoded);
+      g_clear_pointer (&prep.format_name, g_free);
+      g_clear_pointer (&prep.mime_type, g_free);
+      if (w != NULL && h != NULL &&
+          g_ascii_string_to_unsigned (w, 10, 1, G_MAXINT, &value, NULL))
+        {
+          prep.width = (int) value;
+          if (g_ascii_string_to_unsigned (h, 10, 1, G_MAXINT, &value, NULL))
+            prep.height = (int) value;
+        }
+    }
+
+  encoding = params->format;
+  if (params->compact)
+    encoding = gdk_pixbuf_get_has_alpha (decoded) ? VIGNETTE_FORMAT_PNG : VIGNETTE_FORMAT_JPEG;
+
+  thumbnails = vignette_thumbnails_new (prep.width, prep.height, prep.format_name, prep.mime_type, encoding);
+  g_free (prep.format_name);
+  g_free (prep.mime_type);
+
+  vignette_thumbnails_set_from_cache (thumbnails, params->from_cache);
+
+  /* What the thumbnails are fitted from: the original's size in the
+   * orientation it is shown in; a vector image or a cache entry is as
+   * large as it was drawn */
+  width = (prep.scalable || params->from_cache) ? gdk_pixbuf_get_width (decoded) : prep.width;
+  height = (prep.scalable || params->from_cache) ? gdk_pixbuf_get_height (decoded) : prep.height;
+
+  for (guint i = 0; i < targets->len; i++)
+    {
+      Target *target = &g_array_index (targets, Target, i);
+      GdkPixbuf *source;
+      int tw, th;
+
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        return NULL;
+
+      fit_in_box (width, height, target->size, &tw, &th);
+      source = pick_source (targets, i, decoded, params->strategy);
+
+      if (gdk_pixbuf_get_width (source) == tw && gdk_pixbuf_get_height (source) == th)
+        target->pixbuf = g_object_ref (source);
+      else
+        target->pixbuf = gdk_pixbuf_scale_simple (source, tw, th, GDK_INTERP_BILINEAR);
+
+      if (target->pixbuf == NULL)
+        {
+          g_set_error (error, VIGNETTE_ERROR, VIGNETTE_ERROR_TOO_MANY_PIXELS,
+                       _("%s could not be scaled: not enough memory."), display_name);
+          return NULL;
+        }
+    }
+
+  /* The decoded image is no longer needed: free it before encoding */
+  g_clear_object (&decoded);
+
+  for (guint i = 0; i < targets->len; i++)
+    {
+      Target *target = &g_array_index (targets, Target, i);
+      g_autoptr(GBytes) bytes = NULL;
+      g_autoptr(GError) local_error = NULL;
+
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        return NULL;
+
+      if (target->is_cache)
+        bytes = vignette_cache_encode (target->pixbuf, params->cache_uri, params->cache_mtime,
+                                       prep.width, prep.height, &local_error);
+      else
+        bytes = vignette_encode_pixbuf (target->pixbuf, encoding, &local_error);
+
+      if (bytes == NULL)
+        {
+          g_set_error (error, VIGNETTE_ERROR, VIGNETTE_ERROR_SAVE,
+                       _("The thumbnail of %s could not be encoded: %s"),
+                       display_name, local_error->message);
+          return NULL;
+        }
+
+      if (target->is_cache)
+        vignette_thumbnails_add_cache_entry (thumbnails, target->flavor, target->size, bytes);
+      else
+        vignette_thumbnails_add (thumbnails, target->size,
+                                 gdk_pixbuf_get_width (target->pixbuf),
+                                 gdk_pixbuf_get_height (target->pixbuf),
+                                 bytes);
+      g_clear_object (&target->pixbuf);
+    }
+
+  return g_steal_pointer (&thumbnails);
+}
+
+static void
+vignette_thumbnailer_finalize (GObject *object)
+{
+  VignetteThumbnailer *self = (VignetteThumbnailer *)object;
+
+  g_clear_object (&self->workers);
+  g_clear_pointer (&self->sizes, g_array_unref);
+
+  G_OBJECT_CLASS (vignette_thumbnailer_parent_class)->finalize (object);
+}
+
+static void
+vignette_thumbnailer_class_init (VignetteThumbnailerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = vignette_thumbnailer_finalize;
+}
+
+static void
+vignette_thumbnailer_init (VignetteThumbnailer *self)
+{
+  const char *strategy = g_getenv ("VIGNETTE_SCALE_FROM");
+  const char *reduced = g_getenv ("VIGNETTE_REDUCED_DECODE");
+
+  self->sizes = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_array_append_vals (self->sizes, default_sizes, G_N_ELEMENTS (default_sizes));
+  g_array_sort (self->sizes, compare_uint_desc);
+  self->format = VIGNETTE_FORMAT_PNG;
+  self->max_pixels = VIGNETTE_DEFAULT_MAX_PIXELS;
+
+  /* Knobs for the benchmarks, which compare the paths side by side */
+  self->reduced_decode = g_strcmp0 (reduced, "0") != 0;
+  self->strategy = g_strcmp0 (strategy, "decoded") == 0 ? VIGNETTE_SCALE_FROM_DECODED
+                                                        : VIGNETTE_SCALE_FROM_PREVIOUS;
+}
+
+VignetteThumbnailer *
+vignette_thumbnailer_new (VignetteWorkers *workers)
+{
+  VignetteThumbnailer *self;
+
+  g_return_val_if_fail (VIGNETTE_IS_WORKERS (workers), NULL);
+
+  self = g_object_new (VIGNETTE_TYPE_THUMBNAILER, NULL);
+  self->workers = g_object_ref (workers);
+
+  return self;
+}
+
+VignetteWorkers *
+vignette_thumbnailer_get_workers (VignetteThumbnailer *self)
+{
+  g_return_val_if_fail (VIGNETTE_IS_THUMBNAILER (self), NULL);
+  return self->workers;
+}
+
+void
+vignette_thumbnailer_set_sizes (VignetteThumbnailer *self,
+                                const guint         *sizes,
+                                guint                n_sizes)
+{
+  g_return_if_fail (VIGNETTE_IS_THUMBNAILER (self));
+  g_return_if_fail (n_sizes > 0);
+
+  g_array_set_size (self->sizes, 0);
+  g_array_append_vals (self->sizes, sizes, n_sizes);
+  g_array_sort (self->sizes, compare_uint_desc);
+}
+
+const guint *
+vignette_thumbnailer_get_sizes (VignetteThumbnailer *self,
+                                guint               *n_sizes)
+{
+  g_return_val_if_fail (VIGNETTE_IS_THUMBNAILER (self), NULL);
+
+  *n_sizes = self->sizes->len;
+  return (const guint *) (gpointer) self->sizes->data;
+}
+
+void
+vignette_thumbnailer_set_format (VignetteThumbnailer *self,
+                                 VignetteFormat       format,
+                                 gboolean             compact)
+{
+  g_return_if_fail (VIGNETTE_IS_THUMBNAILER (self));
+
+  self->format = format;
+  self->compact = compact;
+}
+
+void
+vignette_thumbnailer_set_max_pixels (VignetteThumbnailer *self,
+                                     guint64              max_pixels)
+{
+  g_return_if_fail (VIGNETTE_IS_THUMBNAILER (self));
+
+  self->max_pixels = max_pixels > 0 ? max_pixels : VIGNETTE_DEFAULT_MAX_PIXELS;
+}
+
+/* A snapshot of the settings, owned by the task: the worker never reads the
+ * thumbnailer, whose settings may change on the main thread meanwhile. */
+typedef struct {
+  GBytes                  *data;
+  char                    *display_name;
+  char                    *cache_uri;
+  guint                   *sizes;
+  VignetteThumbnailParams  params;
+} ProcessData;
+
+static void
+process_data_free (gpointer data)
+{
+  ProcessData *pd = data;
+
+  g_bytes_unref (pd->data);
+  g_free (pd->display_name);
+  g_free (pd->cache_uri);
+  g_free (pd->sizes);
+  g_free (pd);
+}
+
+static void
+process_thread (GTask        *task,
+                gpointer      source_object,
+                gpointer      task_data,
+                GCancellable *cancellable)
+{
+  ProcessData *pd = task_data;
+  GError *error = NULL;
+  VignetteThumbnails *thumbnails;
+
+  if (g_task_return_error_if_cancelled (task))
+    return;
+
+  thumbnails = vignette_make_thumbnails (pd->data, &pd->params, pd->display_name, cancellable, &error);
+
+  /* The original is not needed any more, whatever the task's lifetime */
+  g_clear_pointer (&pd->data, g_bytes_unref);
+
+  if (thumbnails == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, thumbnails, (GDestroyNotify) vignette_thumbnails_unref);
+}
+
+/**
+ * vignette_thumbnailer_process_async:
+ * @data: the original image; released as soon as the thumbnails exist
+ * @cache_uri: (nullable): also make freedesktop cache entries for this local file
+ * @from_cache: @data is the cache entry of @cache_uri, to be checked against @cache_mtime
+ */
+void
+vignette_thumbnailer_process_async (VignetteThumbnailer *self,
+                                    GBytes              *data,
+                                    const char          *display_name,
+                                    const char          *cache_uri,
+                                    guint64              cache_mtime,
+                                    gboolean             from_cache,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  ProcessData *pd;
+
+  g_return_if_fail (VIGNETTE_IS_THUMBNAILER (self));
+  g_return_if_fail (data != NULL);
+
+  pd = g_new0 (ProcessData, 1);
+  pd->data = g_bytes_ref (data);
+  pd->display_name = g_strdup (display_name);
+  pd->cache_uri = g_strdup (cache_uri);
+  pd->sizes = g_memdup2 (self->sizes->data, self->sizes->len * sizeof (guint));
+  pd->params.sizes = pd->sizes;
+  pd->params.n_sizes = self->sizes->len;
+  pd->params.format = self->format;
+  pd->params.compact = self->compact;
+  pd->params.max_pixels = self->max_pixels;
+  pd->params.reduced_decode = self->reduced_decode;
+  pd->params.strategy = self->strategy;
+  pd->params.cache_uri = pd->cache_uri;
+  pd->params.cache_mtime = cache_mtime;
+  pd->params.from_cache = from_cache;
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, vignette_thumbnailer_process_async);
+  g_task_set_task_data (task, pd, process_data_free);
+  vignette_workers_run (self->workers, task, process_thread);
+}
+
+VignetteThumbnails *
+vignette_thumbnailer_process_finish (VignetteThumbnailer  *self,
+                                     GAsyncResult         *result,
+                                     GError              **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static GdkPixbuf *
+load_encoded (GBytes  *encoded,
+              GError **error)
+{
+  g_autoptr(GInputStream) stream = g_memory_input_stream_new_from_bytes (encoded);
+
+  return gdk_pixbuf_new_from_stream (stream, NULL, error);
+}
+
+static void
+load_thread (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  GError *error = NULL;
+  GdkPixbuf *pixbuf;
+
+  if (g_task_return_error_if_cancelled (task))
+    return;
+
+  pixbuf = load_encoded (task_data, &error);
+  if (pixbuf == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, pixbuf, g_object_unref);
+}
+
+/* Decodes one stored thumbnail for display, off the main thread */
+void
+vignette_thumbnailer_load_async (VignetteThumbnailer *self,
+                                 GBytes              *encoded,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (VIGNETTE_IS_THUMBNAILER (self));
+  g_return_if_fail (encoded != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, vignette_thumbnailer_load_async);
+  g_task_set_task_data (task, g_bytes_ref (encoded), (GDestroyNotify) g_bytes_unref);
+  vignette_workers_run (self->workers, task, load_thread);
+}
+
+GdkPixbuf *
+vignette_thumbnailer_load_finish (VignetteThumbnailer  *self,
+                                  GAsyncResult         *result,
+                                  GError              **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+typedef struct {
+  VignetteThumbnails *thumbnails;
+  VignetteFormat      format;
+} ReencodeData;
+
+static void
+reencode_data_free (gpointer data)
+{
+  ReencodeData *rd = data;
+
+  vignette_thumbnails_unref (rd->thumbnails);
+  g_free (rd);
+}
+
+static void
+reencode_thread (GTask        *task,
+                 gpointer      source_object,
+                 gpointer      task_data,
+                 GCancellable *cancellable)
+{
+  ReencodeData *rd = task_data;
+  VignetteThumbnails *in = rd->thumbnails;
+  g_autoptr(VignetteThumbnails) out = NULL;
+
+  out = vignette_thumbnails_new (vignette_thumbnails_get_original_width (in),
+                                 vignette_thumbnails_get_original_height (in),
+                                 vignette_thumbnails_get_format_name (in),
+                                 vignette_thumbnails_get_mime_type (in),
+                                 rd->format);
+
+  for (guint i = 0; i < vignette_thumbnails_get_n_sizes (in); i++)
+    {
+      const VignetteThumbnail *thumbnail = vignette_thumbnails_get_nth (in, i);
+      g_autoptr(GdkPixbuf) pixbuf = NULL;
+      g_autoptr(GBytes) bytes = NULL;
+      GError *error = NULL;
+
+      if (g_task_return_error_if_cancelled (task))
+        return;
+
+      if (vignette_thumbnails_get_encoding (in) == rd->format)
+        {
+          vignette_thumbnails_add (out, thumbnail->size, thumbnail->width, thumbnail->height,
+                                   thumbnail->bytes);
+          continue;
+        }
+
+      if ((pixbuf = load_encoded (thumbnail->bytes, &error)) == NULL ||
+          (bytes = vignette_encode_pixbuf (pixbuf, rd->format, &error)) == NULL)
+        {
+          g_task_return_error (task, error);
+          return;
+        }
+
+      vignette_thumbnails_add (out, thumbnail->size, thumbnail->width, thumbnail->height, bytes);
+    }
+
+  g_task_return_pointer (task, g_steal_pointer (&out), (GDestroyNotify) vignette_thumbnails_unref);
+}
+
+/* The thumbnails kept in memory, in another format, for saving them later */
+void
+vignette_thumbnailer_reencode_async (VignetteThumbnailer *self,
+                                     VignetteThumbnails  *thumbnails,
+                                     VignetteFormat       format,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  ReencodeData *rd;
+
+  g_return_if_fail (VIGNETTE_IS_THUMBNAILER (self));
+  g_return_if_fail (thumbnails != NULL);
+
+  rd = g_new0 (ReencodeData, 1);
+  rd->thumbnails = vignette_thumbnails_ref (thumbnails);
+  rd->format = format;
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, vignette_thumbnailer_reencode_async);
+  g_task_set_task_data (task, rd, reencode_data_free);
+  vignette_workers_run (self->workers, task, reencode_thread);
+}
+
+VignetteThumbnails *
+vignette_thumbnailer_reencode_finish (VignetteThumbnailer  *self,
+                                      GAsyncResult         *result,
+                                      GError              **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

@@ -1,0 +1,193 @@
+/* vignette-workers.c: the threads that do the CPU-bound work
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * A dedicated GThreadPool fed with GTasks rather than g_task_run_in_thread():
+ * GLib's shared GTask pool also runs GIO's own blocking calls (file writes,
+ * folder listings, DNS on some set-ups), and filling it with seconds of
+ * decoding would make those wait behind us; it also grows past the number of
+ * cores when it thinks tasks are starving. Here the number of threads is
+ * exactly --threads, and the queue length is what the run looks at to apply
+ * backpressure on downloads. The GTask still carries the result back to the
+ * main context of whoever created it, so callbacks run on the main thread.
+ */
+#include "config.h"
+
+#include <unistd.h>
+
+#include "vignette-workers.h"
+
+struct _VignetteWorkers
+{
+  GObject      parent_instance;
+
+  GThreadPool *pool;
+  guint        n_threads;
+
+  GMutex       stats_lock;
+  gint64       busy_usec;
+  guint        n_busy;
+  guint        peak_busy;
+};
+
+G_DEFINE_FINAL_TYPE (VignetteWorkers, vignette_workers, G_TYPE_OBJECT)
+
+typedef struct {
+  GTask           *task;
+  GTaskThreadFunc  func;
+} Job;
+
+static void
+run_job (gpointer data,
+         gpointer user_data)
+{
+  VignetteWorkers *self = user_data;
+  Job *job = data;
+  gint64 begin = g_get_monotonic_time ();
+
+  g_mutex_lock (&self->stats_lock);
+  self->n_busy++;
+  self->peak_busy = MAX (self->peak_busy, self->n_busy);
+  g_mutex_unlock (&self->stats_lock);
+
+  job->func (job->task,
+             g_task_get_source_object (job->task),
+             g_task_get_task_data (job->task),
+             g_task_get_cancellable (job->task));
+
+  g_mutex_lock (&self->stats_lock);
+  self->n_busy--;
+  self->busy_usec += g_get_monotonic_time () - begin;
+  g_mutex_unlock (&self->stats_lock);
+
+  /* The last reference may be dropped here; GTask then defers the callback
+   * to its main context, and only the task's own data is freed here. */
+  g_object_unref (job->task);
+  g_free (job);
+}
+
+static void
+vignette_workers_finalize (GObject *object)
+{
+  VignetteWorkers *self = (VignetteWorkers *)object;
+
+  /* Wait for running jobs: they only hold their own data, and every queued
+   * task holds a reference to its source object, so none of them can outlive
+   * what they point to. */
+  g_thread_pool_free (self->pool, FALSE, TRUE);
+  g_mutex_clear (&self->stats_lock);
+
+  G_OBJECT_CLASS (vignette_workers_parent_class)->finalize (object);
+}
+
+static void
+vignette_workers_class_init (VignetteWorkersClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = vignette_workers_finalize;
+}
+
+static void
+vignette_workers_init (VignetteWorkers *self)
+{
+  g_mutex_init (&self->stats_lock);
+}
+
+guint
+vignette_default_n_threads (void)
+{
+  long n = sysconf (_SC_NPROCESSORS_ONLN);
+
+  return n > 0 ? (guint) MIN (n, 64) : 1;
+}
+
+VignetteWorkers *
+vignette_workers_new (guint n_threads)
+{
+  VignetteWorkers *self = g_object_new (VIGNETTE_TYPE_WORKERS, NULL);
+
+  self->n_threads = n_threads > 0 ? n_threads : vignette_default_n_threads ();
+  self->pool = g_thread_pool_new (run_job, self, (int) self->n_threads, FALSE, NULL);
+
+  return self;
+}
+
+guint
+vignette_workers_get_n_threads (VignetteWorkers *self)
+{
+  g_return_val_if_fail (VIGNETTE_IS_WORKERS (self), 0);
+  return self->n_threads;
+}
+
+void
+vignette_workers_set_n_threads (VignetteWorkers *self,
+                                guint            n_threads)
+{
+  g_return_if_fail (VIGNETTE_IS_WORKERS (self));
+
+  if (n_threads == 0)
+    n_threads = vignette_default_n_threads ();
+  if (n_threads == self->n_threads)
+    return;
+
+  self->n_threads = n_threads;
+  g_thread_pool_set_max_threads (self->pool, (int) n_threads, NULL);
+}
+
+/**
+ * vignette_workers_run:
+ * @task: a task made on the main thread; the pool takes its own reference
+ * @func: runs on a worker thread and must only touch the task's data
+ *
+ * Like g_task_run_in_thread(), on this pool.
+ */
+void
+vignette_workers_run (VignetteWorkers *self,
+                      GTask           *task,
+                      GTaskThreadFunc  func)
+{
+  Job *job;
+
+  g_return_if_fail (VIGNETTE_IS_WORKERS (self));
+  g_return_if_fail (G_IS_TASK (task));
+
+  job = g_new0 (Job, 1);
+  job->task = g_object_ref (task);
+  job->func = func;
+  g_thread_pool_push (self->pool, job, NULL);
+}
+
+guint
+vignette_workers_get_n_pending (VignetteWorkers *self)
+{
+  g_return_val_if_fail (VIGNETTE_IS_WORKERS (self), 0);
+  return g_thread_pool_unprocessed (self->pool);
+}
+
+double
+vignette_workers_get_busy_seconds (VignetteWorkers *self)
+{
+  gint64 usec;
+
+  g_return_val_if_fail (VIGNETTE_IS_WORKERS (self), 0.0);
+
+  g_mutex_lock (&self->stats_lock);
+  usec = self->busy_usec;
+  g_mutex_unlock (&self->stats_lock);
+
+  return usec / (double) G_USEC_PER_SEC;
+}
+
+guint
+vignette_workers_get_peak_busy (VignetteWorkers *self)
+{
+  guint peak;
+
+  g_return_val_if_fail (VIGNETTE_IS_WORKERS (self), 0);
+
+  g_mutex_lock (&self->stats_lock);
+  peak = self->peak_busy;
+  g_mutex_unlock (&self->stats_lock);
+
+  return peak;
+}
