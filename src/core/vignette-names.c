@@ -47,6 +47,28 @@ is_unwanted (gunichar c)
          (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);  /* bidi overrides */
 }
 
+/* At most @max bytes, cut on a character boundary, without the trailing
+ * dots and spaces that some file systems refuse */
+static void
+cut_to (GString *str,
+        gsize    max)
+{
+  if (str->len > max)
+    {
+      const char *end = str->str + max;
+
+      while (end > str->str && (*end & 0xc0) == 0x80)
+        end--;
+      g_string_truncate (str, (gsize) (end - str->str));
+    }
+
+  while (str->len > 0 && (str->str[str->len - 1] == '.' || str->str[str->len - 1] == ' '))
+    g_string_truncate (str, str->len - 1);
+
+  if (str->len == 0)
+    g_string_assign (str, "image");
+}
+
 /**
  * vignette_name_sanitize:
  * @raw: a name as the server or the file system gave it, in any bytes
@@ -85,21 +107,9 @@ vignette_name_sanitize (const char *raw)
          out->str[length] == '-')
     length++;
   g_string_erase (out, 0, (gssize) length);
-  while (out->len > 0 && (out->str[out->len - 1] == '.' || out->str[out->len - 1] == ' '))
-    g_string_truncate (out, out->len - 1);
 
-  if (out->len > VIGNETTE_MAX_NAME_BYTES)
-    {
-      const char *end = out->str + VIGNETTE_MAX_NAME_BYTES;
-
-      /* Cut on a character boundary */
-      while (end > out->str && (*end & 0xc0) == 0x80)
-        end--;
-      g_string_truncate (out, (gsize) (end - out->str));
-    }
-
-  if (out->len == 0)
-    g_string_assign (out, "image");
+  /* One byte is kept free for the '_' that a reserved name gets */
+  cut_to (out, VIGNETTE_MAX_NAME_BYTES - 1);
 
   if (is_reserved (out->str))
     g_string_prepend_c (out, '_');
@@ -193,8 +203,15 @@ vignette_names_claim (VignetteNames *self,
 
   for (guint n = 1; ; n++)
     {
-      g_autofree char *candidate = n == 1 ? g_strdup (stem) : g_strdup_printf ("%s-%u", stem, n);
-      char *key = g_utf8_casefold (candidate, -1);
+      g_autofree char *suffix = n == 1 ? g_strdup ("") : g_strdup_printf ("-%u", n);
+      g_autoptr(GString) base = g_string_new (stem);
+      g_autofree char *candidate = NULL;
+      char *key;
+
+      /* The suffix must fit in the limit too */
+      cut_to (base, VIGNETTE_MAX_NAME_BYTES - strlen (suffix));
+      candidate = g_strconcat (base->str, suffix, NULL);
+      key = g_utf8_casefold (candidate, -1);
 
       if (!g_hash_table_contains (self->taken, key))
         {

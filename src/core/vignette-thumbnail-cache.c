@@ -8,6 +8,7 @@
  */
 #include "config.h"
 
+#include "vignette-png.h"
 #include "vignette-thumbnail-cache.h"
 
 static const VignetteCacheFlavor flavors[] = {
@@ -84,18 +85,10 @@ vignette_cache_encode (GdkPixbuf   *pixbuf,
   g_autofree char *width_text = g_strdup_printf ("%d", original_width);
   g_autofree char *height_text = g_strdup_printf ("%d", original_height);
   g_autofree char *software = g_strconcat ("Vignette ", PACKAGE_VERSION, NULL);
-  char *buffer = NULL;
-  gsize length = 0;
+  const char * const keys[] = {
+    "Thumb::URI", "Thumb::MTime", "Thumb::Image::Width", "Thumb::Image::Height", "Software", NULL
+  };
+  const char * const values[] = { uri, mtime_text, width_text, height_text, software, NULL };
 
-  if (!gdk_pixbuf_save_to_buffer (pixbuf, &buffer, &length, "png", error,
-                                  "tEXt::Thumb::URI", uri,
-                                  "tEXt::Thumb::MTime", mtime_text,
-                                  "tEXt::Thumb::Image::Width", width_text,
-                                  "tEXt::Thumb::Image::Height", height_text,
-                                  "tEXt::Software", software,
-                                  "compression", "3",
-                                  NULL))
-    return NULL;
-
-  return g_bytes_new_take (buffer, length);
+  return vignette_png_encode (pixbuf, keys, values, error);
 }
