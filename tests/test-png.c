@@ -22,7 +22,7 @@ make_noise (int      width,
 
   for (int y = 0; y < height; y++)
     for (int x = 0; x < width * channels; x++)
-      pixels[y * stride + x] = (guint8) (x < width * channels / 2 ? g_rand_int (rand) : (x + y) * 7);
+      pixels[y * stride + x] = (guint8) (x < width * channels / 2 ? g_rand_int (rand) : (guint32) ((x + y) * 7));
 
   g_rand_free (rand);
   return pixbuf;

@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <locale.h>
 #include <signal.h>
 #include <stdio.h>
@@ -85,8 +86,8 @@ parse_count (const char  *option,
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                    /* Translators: "--jobs must be a whole number from 1 to 256, not “x”." */
-                   _("%s must be a whole number from %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT ", not “%s”."),
-                   option, min, max, value);
+                   _("%s must be a whole number from %" PRIu64 " to %" PRIu64 ", not “%s”."),
+                   option, (uint64_t) min, (uint64_t) max, value);
       return FALSE;
     }
 
@@ -266,7 +267,7 @@ main (int    argc,
   set_up_locale ();
   g_set_prgname ("vignette-cli");
 
-  context = g_option_context_new (_("SOURCE… — make thumbnails of the images of web pages, URLs or folders"));
+  context = g_option_context_new (_("— make thumbnails of the images of web pages, URLs or folders"));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
   g_option_context_set_description (context,

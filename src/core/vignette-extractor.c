@@ -125,6 +125,32 @@ vignette_resolve_uri (const char *base_uri,
   if (uri == NULL)
     return NULL;
 
+  /* GUri decodes the host whatever the flags: an international name goes to
+   * its ASCII form, and anything that is not a host name is refused rather
+   * than written back raw */
+  if (g_uri_get_host (uri) != NULL && *g_uri_get_host (uri) != '\0')
+    {
+      const char *host = g_uri_get_host (uri);
+      g_autofree char *ascii = g_hostname_is_non_ascii (host) ? g_hostname_to_ascii (host) : NULL;
+      const char *checked = ascii ? ascii : host;
+
+      if (ascii == NULL && g_hostname_is_non_ascii (host))
+        return NULL;
+
+      for (const char *p = checked; *p != '\0'; p++)
+        if (!g_ascii_isalnum (*p) && strchr ("-._~:[]", *p) == NULL)
+          return NULL;
+
+      if (ascii != NULL)
+        {
+          GUri *rebuilt = g_uri_build (G_URI_FLAGS_ENCODED, g_uri_get_scheme (uri), g_uri_get_userinfo (uri),
+                                       ascii, g_uri_get_port (uri), g_uri_get_path (uri),
+                                       g_uri_get_query (uri), NULL);
+          g_uri_unref (uri);
+          uri = rebuilt;
+        }
+    }
+
   return g_uri_to_string (uri);
 }
 
@@ -407,15 +433,19 @@ next_in_subtree (xmlNode *node,
   return NULL;
 }
 
+/* Marks the <img> and <source> elements under @root as given by it. The
+ * HTML 4 parser of libxml2 does not know that <source> is empty, so a
+ * <picture>'s sources and img may nest inside each other: look at every
+ * descendant, not only at the children. */
 static void
 consume_images (Extraction *ex,
                 xmlNode    *root,
                 xmlNode   **first_img)
 {
   for (xmlNode *node = root->children; node != NULL; node = next_in_subtree (node, root))
-    if (node_is (node, "img"))
+    if (node_is (node, "img") || node_is (node, "source"))
       {
-        if (first_img != NULL && *first_img == NULL)
+        if (first_img != NULL && *first_img == NULL && node_is (node, "img"))
           *first_img = node;
         g_hash_table_add (ex->consumed, node);
       }
@@ -429,14 +459,14 @@ picture_best_uri (Extraction *ex,
 
   consume_images (ex, picture, &img);
 
-  for (xmlNode *child = picture->children; child != NULL; child = child->next)
+  for (xmlNode *node = picture->children; node != NULL; node = next_in_subtree (node, picture))
     {
       char *best;
 
-      if (!node_is (child, "source") || !source_type_is_readable (child))
+      if (!node_is (node, "source") || !source_type_is_readable (node))
         continue;
-      if ((best = best_from_srcset_attr (child, "srcset")) != NULL ||
-          (best = best_from_srcset_attr (child, "data-srcset")) != NULL)
+      if ((best = best_from_srcset_attr (node, "srcset")) != NULL ||
+          (best = best_from_srcset_attr (node, "data-srcset")) != NULL)
         return best;
     }
 
@@ -460,10 +490,13 @@ is_image_meta (xmlNode *meta)
   return FALSE;
 }
 
-/* What an element stands for, whether the default walk or a selector met it */
+/* What an element stands for. The default walk meets every element and
+ * only takes what shows an image; a selector chose its elements, so any of
+ * them with a src or href counts. */
 static void
 add_element (Extraction *ex,
-             xmlNode    *node)
+             xmlNode    *node,
+             gboolean    selected)
 {
   g_autofree char *value = NULL;
 
@@ -502,10 +535,12 @@ add_element (Extraction *ex,
     }
   else if (node_is (node, "source"))
     {
-      if ((value = best_from_srcset_attr (node, "srcset")) == NULL)
+      /* Outside a <picture>, a source belongs to a <video> or an <audio> */
+      if (selected && !g_hash_table_contains (ex->consumed, node) &&
+          (value = best_from_srcset_attr (node, "srcset")) == NULL)
         value = get_attr (node, "src");
     }
-  else if (node->type == XML_ELEMENT_NODE)
+  else if (selected && node->type == XML_ELEMENT_NODE)
     {
       if ((value = get_attr (node, "src")) == NULL)
         value = get_attr (node, "href");
@@ -523,7 +558,7 @@ walk_default (Extraction *ex,
   /* Iterative, so that a page of 50 000 nested elements cannot exhaust the stack */
   for (xmlNode *node = root; node != NULL; node = next_in_subtree (node, NULL))
     if (node->type == XML_ELEMENT_NODE)
-      add_element (ex, node);
+      add_element (ex, node, FALSE);
 }
 
 static void
@@ -564,7 +599,7 @@ add_xpath_node (Extraction *ex,
       break;
 
     case XML_ELEMENT_NODE:
-      add_element (ex, node);
+      add_element (ex, node, TRUE);
       break;
 
     default:

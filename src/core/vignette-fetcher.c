@@ -567,6 +567,18 @@ on_read (GObject      *source,
   length = g_bytes_get_size (chunk);
   if (length == 0)
     {
+      /* libsoup ends the stream quietly when the connection closes early */
+      if (req->content_length != 0 && req->body->len < req->content_length)
+        {
+          g_autofree char *got = g_format_size (req->body->len);
+          g_autofree char *expected = g_format_size (req->content_length);
+
+          attempt_failed (req, g_error_new (G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT,
+                                            _("the connection closed after %s of %s"),
+                                            got, expected));
+          return;
+        }
+
       finish_body (req);
       return;
     }
@@ -817,6 +829,10 @@ dispatch (VignetteFetcher *self)
       for (l = self->queue.head; l != NULL && self->n_active < self->max_connections; l = l->next)
         {
           Request *req = l->data;
+
+          /* A cancelled request waits for the sweep, which completes it */
+          if (g_cancellable_is_cancelled (req->cancellable))
+            continue;
 
           if (host_count (self, req->host_key) < self->max_per_host)
             {

@@ -1046,9 +1046,10 @@ on_processed (GObject      *source,
   thumbnails = vignette_thumbnailer_process_finish (VIGNETTE_THUMBNAILER (source), result, &error);
   if (thumbnails == NULL)
     {
-      if (from_cache && g_error_matches (error, VIGNETTE_ERROR, VIGNETTE_ERROR_CACHE_STALE))
+      if (from_cache && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         {
-          /* A stale entry is replaced: decode the original, which writes a new one */
+          /* A stale, foreign or damaged entry is no reason to fail: decode the
+           * original, which writes a valid entry over it */
           load_local_image (self, item);
         }
       else
@@ -2163,7 +2164,11 @@ vignette_run_save_finish (VignetteRun   *self,
                           GAsyncResult  *result,
                           GError       **error)
 {
+  gssize n_saved;
+
   g_return_val_if_fail (g_task_is_valid (result, self), 0);
 
-  return (guint) MAX (0, g_task_propagate_int (G_TASK (result), error));
+  /* Not inside MAX (), which would evaluate it twice */
+  n_saved = g_task_propagate_int (G_TASK (result), error);
+  return n_saved > 0 ? (guint) n_saved : 0;
 }

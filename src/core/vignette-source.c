@@ -150,7 +150,24 @@ looks_like_host (const char *text)
         return FALSE;
     }
 
-  return dot != NULL && dot > text && g_ascii_isalpha (dot[1]);
+  if (dot == NULL || dot == text || !g_ascii_isalpha (dot[1]))
+    return FALSE;
+
+  /* "holiday.jpg" is a file in the current folder: no top-level domain is
+   * an image or page extension */
+  {
+    static const char * const extensions[] = {
+      "jpg", "jpeg", "jpe", "png", "gif", "webp", "bmp", "tif", "tiff", "svg", "svgz", "avif",
+      "heic", "jxl", "ico", "htm", "html", "xhtml",
+    };
+    g_autofree char *last = g_ascii_strdown (dot + 1, (gssize) (text + len - dot - 1));
+
+    for (guint i = 0; i < G_N_ELEMENTS (extensions); i++)
+      if (strcmp (last, extensions[i]) == 0)
+        return FALSE;
+  }
+
+  return TRUE;
 }
 
 static char *

@@ -8,6 +8,7 @@
  */
 #include "config.h"
 
+#include <inttypes.h>
 #include <string.h>
 
 #include <glib/gi18n-lib.h>
@@ -77,8 +78,12 @@ vignette_format_is_writable (VignetteFormat format)
   gboolean writable = FALSE;
 
   for (GSList *l = formats; l != NULL; l = l->next)
-    if (g_strcmp0 (gdk_pixbuf_format_get_name (l->data), name) == 0)
-      writable = gdk_pixbuf_format_is_writable (l->data);
+    {
+      g_autofree char *format_name = gdk_pixbuf_format_get_name (l->data);
+
+      if (g_strcmp0 (format_name, name) == 0)
+        writable = gdk_pixbuf_format_is_writable (l->data);
+    }
 
   g_slist_free (formats);
   return writable;
@@ -200,6 +205,8 @@ typedef struct {
   char       *format_name;
   char       *mime_type;
   gboolean    scalable;
+  gboolean    tracks_rows;    /* the loader reports decoded rows as it goes */
+  int         rows_decoded;   /* the lowest row reported so far */
 } Prepare;
 
 static void
@@ -210,7 +217,7 @@ on_size_prepared (GdkPixbufLoader *loader,
 {
   Prepare *prep = data;
   GdkPixbufFormat *format = gdk_pixbuf_loader_get_format (loader);
-  const char *name = format ? gdk_pixbuf_format_get_name (format) : NULL;
+  g_autofree char *name = format ? gdk_pixbuf_format_get_name (format) : NULL;
 
   prep->width = width;
   prep->height = height;
@@ -223,6 +230,8 @@ on_size_prepared (GdkPixbufLoader *loader,
       g_free (prep->mime_type);
       prep->mime_type = g_strdup (mime_types && mime_types[0] ? mime_types[0] : NULL);
       prep->scalable = gdk_pixbuf_format_is_scalable (format);
+      /* Not GIF: a first frame may rightly cover only part of the canvas */
+      prep->tracks_rows = g_strcmp0 (name, "jpeg") == 0 || g_strcmp0 (name, "png") == 0;
     }
 
   if (width <= 0 || height <= 0)
@@ -282,6 +291,22 @@ on_size_prepared (GdkPixbufLoader *loader,
     }
 }
 
+/* gdk-pixbuf's incremental loaders do not report a stream that ends early
+ * once the image is allocated (libjpeg pads with grey), so count the rows
+ * they say they decoded: a download cut short is a failure, not half a picture. */
+static void
+on_area_updated (GdkPixbufLoader *loader,
+                 int              x,
+                 int              y,
+                 int              width,
+                 int              height,
+                 gpointer         data)
+{
+  Prepare *prep = data;
+
+  prep->rows_decoded = MAX (prep->rows_decoded, y + height);
+}
+
 static char *
 describe_content (GBytes *data)
 {
@@ -301,15 +326,16 @@ decode_error (const Prepare *prep,
 {
   GError *result;
 
-  if (prep->too_many_pixels)
-    {
-      g_autofree char *limit = g_strdup_printf ("%.0f", prep->max_pixels / 1e6);
-
-      result = g_error_new (VIGNETTE_ERROR, VIGNETTE_ERROR_TOO_MANY_PIXELS,
-                            /* Translators: "photo.png is 40000 × 40000 pixels, more than the limit of 100 megapixels." */
-                            _("%s is %d × %d pixels, more than the limit of %s megapixels."),
-                            name, prep->width, prep->height, limit);
-    }
+  if (prep->too_many_pixels && prep->max_pixels % 1000000 == 0)
+    result = g_error_new (VIGNETTE_ERROR, VIGNETTE_ERROR_TOO_MANY_PIXELS,
+                          /* Translators: "photo.png is 40000 × 40000 pixels, more than the limit of 100 megapixels." */
+                          _("%s is %d × %d pixels, more than the limit of %u megapixels."),
+                          name, prep->width, prep->height, (guint) (prep->max_pixels / 1000000));
+  else if (prep->too_many_pixels)
+    result = g_error_new (VIGNETTE_ERROR, VIGNETTE_ERROR_TOO_MANY_PIXELS,
+                          /* Translators: "photo.png is 200 × 100 pixels, more than the limit of 19999 pixels." */
+                          _("%s is %d × %d pixels, more than the limit of %" PRIu64 " pixels."),
+                          name, prep->width, prep->height, (uint64_t) prep->max_pixels);
   else if (prep->empty_size)
     result = g_error_new (VIGNETTE_ERROR, VIGNETTE_ERROR_CORRUPT_IMAGE,
                           _("%s declares an empty size (%d × %d pixels)."),
@@ -328,11 +354,15 @@ decode_error (const Prepare *prep,
   else if (error != NULL && g_error_matches (error, GDK_PIXBUF_ERROR, GDK_PIXBUF_ERROR_INSUFFICIENT_MEMORY))
     result = g_error_new (VIGNETTE_ERROR, VIGNETTE_ERROR_TOO_MANY_PIXELS,
                           _("%s could not be decoded: not enough memory."), name);
-  else
+  else if (error != NULL)
     result = g_error_new (VIGNETTE_ERROR, VIGNETTE_ERROR_CORRUPT_IMAGE,
                           /* Translators: the second %s is the decoder's own explanation */
-                          _("%s is damaged or incomplete: %s"),
-                          name, error ? error->message : _("the decoder gave no image"));
+                          _("%s is damaged or incomplete (%s)."),
+                          name, error->message);
+  else
+    result = g_error_new (VIGNETTE_ERROR, VIGNETTE_ERROR_CORRUPT_IMAGE,
+                          _("%s is incomplete: the data ends before the image does."),
+                          name);
 
   g_clear_error (&error);
   return result;
@@ -359,6 +389,71 @@ sniff_loader (const guchar *data,
     return "tiff";
 
   return NULL;
+}
+
+/* libjpeg pads a stream that ends early with grey rows and only warns, so
+ * check that the JPEG reaches its end-of-image marker: walk the segments,
+ * skip through each scan's entropy-coded data, stop at EOI. Data appended
+ * after EOI (a motion photo's video) does not matter. */
+static gboolean
+jpeg_is_complete (const guchar *data,
+                  gsize         length)
+{
+  gsize pos = 2;
+
+  if (length < 2 || data[0] != 0xff || data[1] != 0xd8)
+    return TRUE;
+
+  while (pos + 1 < length)
+    {
+      guchar marker;
+      gsize segment;
+
+      if (data[pos] != 0xff)
+        return TRUE;  /* not a structure we understand: the decoder judges */
+
+      marker = data[pos + 1];
+      if (marker == 0xff)
+        {
+          pos++;
+          continue;
+        }
+      if (marker == 0xd9)
+        return TRUE;
+      if (marker == 0x01 || (marker >= 0xd0 && marker <= 0xd7))
+        {
+          pos += 2;
+          continue;
+        }
+
+      if (pos + 4 > length)
+        return FALSE;
+      segment = ((gsize) data[pos + 2] << 8) | data[pos + 3];
+      pos += 2 + segment;
+
+      if (marker != 0xda)
+        continue;
+
+      /* Entropy-coded data: 0xFF is followed by 0x00 (a stuffed byte) or a
+       * restart marker inside a scan; anything else ends the scan */
+      while (pos < length)
+        {
+          const guchar *ff = memchr (data + pos, 0xff, length - pos);
+
+          if (ff == NULL || (gsize) (ff - data) + 1 >= length)
+            return FALSE;
+
+          pos = (gsize) (ff - data);
+          if (data[pos + 1] == 0x00 || (data[pos + 1] >= 0xd0 && data[pos + 1] <= 0xd7))
+            pos += 2;
+          else if (data[pos + 1] == 0xff)
+            pos += 1;
+          else
+            break;
+        }
+    }
+
+  return FALSE;
 }
 
 static GdkPixbufLoader *
@@ -399,6 +494,7 @@ decode (GBytes        *data,
   loader = new_loader (bytes, length);
 
   g_signal_connect (loader, "size-prepared", G_CALLBACK (on_size_prepared), prep);
+  g_signal_connect (loader, "area-updated", G_CALLBACK (on_area_updated), prep);
 
   for (gsize offset = 0; offset < length && ok; offset += WRITE_CHUNK)
     {
@@ -428,6 +524,13 @@ decode (GBytes        *data,
     }
 
   pixbuf = gdk_pixbuf_loader_get_pixbuf (loader);
+
+  if ((prep->tracks_rows && prep->rows_decoded < gdk_pixbuf_get_height (pixbuf)) ||
+      !jpeg_is_complete (bytes, length))
+    {
+      g_propagate_error (error, decode_error (prep, data, name, NULL));
+      return NULL;
+    }
 
   /* A phone photo taken upright is stored sideways with an EXIF tag */
   oriented = gdk_pixbuf_apply_embedded_orientation (pixbuf);
