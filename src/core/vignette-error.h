@@ -31,5 +31,6 @@ typedef enum {
 } VignetteError;
 
 GQuark vignette_error_quark (void);
+char  *vignette_clean_message (const char *message);
 
 G_END_DECLS

@@ -437,18 +437,46 @@ next_in_subtree (xmlNode *node,
  * HTML 4 parser of libxml2 does not know that <source> is empty, so a
  * <picture>'s sources and img may nest inside each other: look at every
  * descendant, not only at the children. */
+static xmlNode *
+next_after_subtree (xmlNode *node,
+                    xmlNode *root)
+{
+  while (node != NULL && node != root)
+    {
+      if (node->next != NULL)
+        return node->next;
+      node = node->parent;
+    }
+
+  return NULL;
+}
+
+/* A nested <a> or <picture> answers for its own images: not descending into
+ * it keeps this linear on a page of thousands of nested links. */
 static void
 consume_images (Extraction *ex,
                 xmlNode    *root,
                 xmlNode   **first_img)
 {
-  for (xmlNode *node = root->children; node != NULL; node = next_in_subtree (node, root))
-    if (node_is (node, "img") || node_is (node, "source"))
-      {
-        if (first_img != NULL && *first_img == NULL && node_is (node, "img"))
-          *first_img = node;
-        g_hash_table_add (ex->consumed, node);
-      }
+  xmlNode *node = root->children;
+
+  while (node != NULL)
+    {
+      if (node_is (node, "a") || node_is (node, "picture"))
+        {
+          node = next_after_subtree (node, root);
+          continue;
+        }
+
+      if (node_is (node, "img") || node_is (node, "source"))
+        {
+          if (first_img != NULL && *first_img == NULL && node_is (node, "img"))
+            *first_img = node;
+          g_hash_table_add (ex->consumed, node);
+        }
+
+      node = next_in_subtree (node, root);
+    }
 }
 
 static char *
@@ -459,15 +487,22 @@ picture_best_uri (Extraction *ex,
 
   consume_images (ex, picture, &img);
 
-  for (xmlNode *node = picture->children; node != NULL; node = next_in_subtree (node, picture))
+  for (xmlNode *node = picture->children; node != NULL; )
     {
       char *best;
 
-      if (!node_is (node, "source") || !source_type_is_readable (node))
-        continue;
-      if ((best = best_from_srcset_attr (node, "srcset")) != NULL ||
-          (best = best_from_srcset_attr (node, "data-srcset")) != NULL)
+      if (node_is (node, "a") || node_is (node, "picture"))
+        {
+          node = next_after_subtree (node, picture);
+          continue;
+        }
+
+      if (node_is (node, "source") && source_type_is_readable (node) &&
+          ((best = best_from_srcset_attr (node, "srcset")) != NULL ||
+           (best = best_from_srcset_attr (node, "data-srcset")) != NULL))
         return best;
+
+      node = next_in_subtree (node, picture);
     }
 
   return img ? img_best_uri (img) : NULL;
@@ -747,7 +782,11 @@ vignette_extract_image_uris (const char  *data,
 
   doc = htmlReadMemory (length > 0 ? data : "", (int) length, page_uri, encoding,
                         HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
-                        HTML_PARSE_NONET | HTML_PARSE_COMPACT);
+                        HTML_PARSE_NONET | HTML_PARSE_COMPACT |
+                        /* Past 256 levels of nesting libxml2 would stop parsing and
+                         * lose the rest of the page; the page size is bounded by
+                         * the fetcher and the walk here is iterative. */
+                        XML_PARSE_HUGE);
 
   if (doc != NULL && xmlDocGetRootElement (doc) != NULL)
     {

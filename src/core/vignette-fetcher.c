@@ -491,17 +491,19 @@ attempt_failed (Request *req,
 
   if (is_transient_io_error (error))
     {
+      g_autofree char *why = vignette_clean_message (error->message);
       GError *wrapped = g_error_new (VIGNETTE_ERROR, VIGNETTE_ERROR_NETWORK,
                                      /* Translators: "Could not fetch https://…: Connection refused" */
-                                     _("Could not fetch %s: %s"), req->original_uri, error->message);
+                                     _("Could not fetch %s: %s"), req->original_uri, why);
       g_error_free (error);
       retry_or_fail (req, wrapped, -1);
       return;
     }
 
   {
+    g_autofree char *why = vignette_clean_message (error->message);
     GError *wrapped = g_error_new (VIGNETTE_ERROR, VIGNETTE_ERROR_NETWORK,
-                                   _("Could not fetch %s: %s"), req->original_uri, error->message);
+                                   _("Could not fetch %s: %s"), req->original_uri, why);
     g_error_free (error);
     request_complete (req, NULL, wrapped);
   }
@@ -672,6 +674,7 @@ on_sent (GObject      *source,
          gpointer      data)
 {
   Request *req = data;
+  VignetteFetcher *self = req->self;
   GError *error = NULL;
   GInputStream *stream;
   SoupMessageHeaders *headers;
@@ -714,6 +717,11 @@ on_sent (GObject      *source,
     }
 
   req->content_type = g_strdup (soup_message_headers_get_one (headers, "Content-Type"));
+
+  /* An address fetched as a page that turns out to be an image is an image
+   * download, with the image limit */
+  if (req->content_type != NULL && g_ascii_strncasecmp (req->content_type, "image/", 6) == 0)
+    req->max_bytes = MIN (req->max_bytes, self->max_bytes);
   length = soup_message_headers_get_content_length (headers);
   if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH &&
       soup_message_headers_get_one (headers, "Content-Encoding") == NULL)
@@ -1147,6 +1155,34 @@ vignette_fetcher_fetch_finish (VignetteFetcher  *self,
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * vignette_fetcher_can_start:
+ *
+ * Whether a request for @uri made now would start at once, rather than wait
+ * in the queue for a connection: the run uses it so that the requests it
+ * hands over are never stuck behind another host's.
+ */
+gboolean
+vignette_fetcher_can_start (VignetteFetcher *self,
+                            const char      *uri)
+{
+  g_autofree char *host_key = NULL;
+  guint host_busy;
+
+  g_return_val_if_fail (VIGNETTE_IS_FETCHER (self), FALSE);
+
+  if (self->n_active + self->queue.length >= self->max_connections)
+    return FALSE;
+
+  host_key = host_key_for (uri);
+  host_busy = host_count (self, host_key);
+  for (GList *l = self->queue.head; l != NULL; l = l->next)
+    if (g_str_equal (((Request *) l->data)->host_key, host_key))
+      host_busy++;
+
+  return host_busy < self->max_per_host;
 }
 
 guint

@@ -62,6 +62,8 @@ void              vignette_fetcher_fetch_async      (VignetteFetcher       *self
 VignetteResponse *vignette_fetcher_fetch_finish     (VignetteFetcher       *self,
                                                      GAsyncResult          *result,
                                                      GError               **error);
+gboolean          vignette_fetcher_can_start        (VignetteFetcher       *self,
+                                                     const char            *uri);
 guint             vignette_fetcher_get_n_active     (VignetteFetcher       *self);
 guint             vignette_fetcher_get_n_queued     (VignetteFetcher       *self);
 guint             vignette_fetcher_get_peak_active  (VignetteFetcher       *self);

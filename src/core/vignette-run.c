@@ -54,6 +54,15 @@
 
 #define FOLDER_BATCH 256
 
+/* Items waiting to start, one queue per host in the order hosts appeared:
+ * when one host has used up its connections, the next host's items can
+ * still start, without scanning past thousands of blocked items. */
+typedef struct {
+  GHashTable *queues;  /* host key → GQueue of VignetteItem, strong references */
+  GQueue      order;   /* host keys with waiting items (owned by the table), oldest first */
+  guint       length;
+} Pending;
+
 struct _VignetteRun
 {
   GObject              parent_instance;
@@ -87,8 +96,8 @@ struct _VignetteRun
   gulong               cancelled_id;
   GTask               *task;
 
-  GQueue               pending_pages;   /* of VignetteItem, strong references */
-  GQueue               pending_images;
+  Pending              pending_pages;
+  Pending              pending_images;
 
   /* Work in flight */
   guint                n_pages;         /* pages being fetched, folders being listed */
@@ -177,6 +186,114 @@ op_free (Op *op)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Op, op_free)
 
+/* "http://host:port" (the scheme and authority), or "file:" */
+static char *
+host_key_of (const char *uri)
+{
+  const char *authority = strstr (uri, "://");
+  const char *end;
+
+  if (authority == NULL)
+    return g_strdup ("file:");
+
+  authority += 3;
+  end = authority + strcspn (authority, "/?#");
+  return g_ascii_strdown (uri, end - uri);
+}
+
+static void
+pending_init (Pending *pending)
+{
+  pending->queues = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_queue_init (&pending->order);
+  pending->length = 0;
+}
+
+static void
+pending_push (Pending      *pending,
+              VignetteItem *item,
+              gboolean      at_head)
+{
+  g_autofree char *key = host_key_of (vignette_item_get_uri (item));
+  GQueue *queue = g_hash_table_lookup (pending->queues, key);
+
+  if (queue == NULL)
+    {
+      char *owned = g_steal_pointer (&key);
+
+      queue = g_queue_new ();
+      g_hash_table_insert (pending->queues, owned, queue);
+      if (at_head)
+        g_queue_push_head (&pending->order, owned);
+      else
+        g_queue_push_tail (&pending->order, owned);
+    }
+
+  if (at_head)
+    g_queue_push_head (queue, g_object_ref (item));
+  else
+    g_queue_push_tail (queue, g_object_ref (item));
+  pending->length++;
+}
+
+static VignetteItem *
+pending_pop_from (Pending *pending,
+                  GList   *link)
+{
+  const char *key = link->data;
+  GQueue *queue = g_hash_table_lookup (pending->queues, key);
+  VignetteItem *item = g_queue_pop_head (queue);
+
+  if (g_queue_is_empty (queue))
+    {
+      g_queue_delete_link (&pending->order, link);
+      g_queue_free (queue);
+      g_hash_table_remove (pending->queues, key);
+    }
+
+  pending->length--;
+  return item;
+}
+
+/* The first waiting item, in the order of the hosts; (transfer full) */
+static VignetteItem *
+pending_pop_head (Pending *pending)
+{
+  if (pending->order.head == NULL)
+    return NULL;
+
+  return pending_pop_from (pending, pending->order.head);
+}
+
+/* The first waiting item that can start at once: a local file, or an address
+ * whose host has a free connection; (transfer full) */
+static VignetteItem *
+pending_pop_startable (Pending         *pending,
+                       VignetteFetcher *fetcher)
+{
+  for (GList *l = pending->order.head; l != NULL; l = l->next)
+    {
+      GQueue *queue = g_hash_table_lookup (pending->queues, l->data);
+      VignetteItem *item = g_queue_peek_head (queue);
+      const char *uri = vignette_item_get_uri (item);
+
+      if (!vignette_uri_is_http (uri) || vignette_fetcher_can_start (fetcher, uri))
+        return pending_pop_from (pending, l);
+    }
+
+  return NULL;
+}
+
+static void
+pending_clear (Pending *pending)
+{
+  VignetteItem *item;
+
+  while ((item = pending_pop_head (pending)) != NULL)
+    g_object_unref (item);
+  g_clear_pointer (&pending->queues, g_hash_table_unref);
+}
+
 static gboolean
 is_cancelled (VignetteRun *self)
 {
@@ -261,11 +378,11 @@ replace_item (VignetteRun  *self,
           g_autofree char *name = vignette_names_claim (self->names, vignette_item_get_uri (child));
 
           vignette_item_set_save_name (child, name);
-          g_queue_push_tail (&self->pending_images, g_object_ref (child));
+          pending_push (&self->pending_images, child, FALSE);
         }
       else
         {
-          g_queue_push_tail (&self->pending_pages, g_object_ref (child));
+          pending_push (&self->pending_pages, child, FALSE);
         }
     }
 
@@ -632,10 +749,11 @@ on_enumerated (GObject      *source,
   if (listing->enumerator == NULL)
     {
       g_autofree char *name = g_file_get_parse_name (listing->folder);
+      g_autofree char *why = vignette_clean_message (error->message);
       GError *wrapped = g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
         ? g_error_copy (error)
         : g_error_new (VIGNETTE_ERROR, VIGNETTE_ERROR_INVALID_SOURCE,
-                       _("The folder %s could not be read: %s"), name, error->message);
+                       _("The folder %s could not be read: %s"), name, why);
 
       g_error_free (error);
       listing_finish (listing, wrapped);
@@ -681,11 +799,12 @@ on_local_page_loaded (GObject      *source,
   if (bytes == NULL)
     {
       g_autoptr(GError) wrapped = NULL;
+      g_autofree char *why = vignette_clean_message (error->message);
 
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         wrapped = g_error_new (VIGNETTE_ERROR, VIGNETTE_ERROR_INVALID_SOURCE,
                                _("%s could not be read: %s"),
-                               vignette_item_get_name (item), error->message);
+                               vignette_item_get_name (item), why);
       fail_item (self, item, wrapped ? wrapped : error);
     }
   else
@@ -735,10 +854,11 @@ on_local_queried (GObject      *source,
     {
       g_autoptr(GError) wrapped = NULL;
       g_autofree char *name = g_file_get_parse_name (G_FILE (source));
+      g_autofree char *why = vignette_clean_message (error->message);
 
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         wrapped = g_error_new (VIGNETTE_ERROR, VIGNETTE_ERROR_INVALID_SOURCE,
-                               _("%s cannot be opened: %s"), name, error->message);
+                               _("%s cannot be opened: %s"), name, why);
       fail_item (self, item, wrapped ? wrapped : error);
       pump (self);
       return;
@@ -761,7 +881,7 @@ on_local_queried (GObject      *source,
           vignette_item_set_save_name (item, name);
         }
       vignette_item_set_state (item, VIGNETTE_ITEM_STATE_QUEUED);
-      g_queue_push_head (&self->pending_images, g_object_ref (item));
+      pending_push (&self->pending_images, item, TRUE);
     }
   else if (content_type != NULL &&
            (g_content_type_is_a (content_type, "text/html") ||
@@ -804,11 +924,12 @@ on_local_image_loaded (GObject      *source,
   if (bytes == NULL)
     {
       g_autoptr(GError) wrapped = NULL;
+      g_autofree char *why = vignette_clean_message (error->message);
 
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         wrapped = g_error_new (VIGNETTE_ERROR, VIGNETTE_ERROR_INVALID_SOURCE,
                                _("%s could not be read: %s"),
-                               vignette_item_get_name (item), error->message);
+                               vignette_item_get_name (item), why);
       fail_item (self, item, wrapped ? wrapped : error);
     }
   else
@@ -884,11 +1005,12 @@ on_local_image_queried (GObject      *source,
   if (info == NULL)
     {
       g_autoptr(GError) wrapped = NULL;
+      g_autofree char *why = vignette_clean_message (error->message);
 
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         wrapped = g_error_new (VIGNETTE_ERROR, VIGNETTE_ERROR_INVALID_SOURCE,
                                _("%s cannot be opened: %s"),
-                               vignette_item_get_name (item), error->message);
+                               vignette_item_get_name (item), why);
       fail_item (self, item, wrapped ? wrapped : error);
     }
   else if (g_file_info_get_file_type (info) != G_FILE_TYPE_REGULAR)
@@ -1190,11 +1312,11 @@ start_page (VignetteRun  *self,
 
 static void
 cancel_pending (VignetteRun *self,
-                GQueue      *queue)
+                Pending     *pending)
 {
   VignetteItem *item;
 
-  while ((item = g_queue_pop_head (queue)) != NULL)
+  while ((item = pending_pop_head (pending)) != NULL)
     {
       finish_item (self, item, VIGNETTE_ITEM_STATE_CANCELLED, NULL);
       g_object_unref (item);
@@ -1257,9 +1379,9 @@ pump (VignetteRun *self)
 
           if (busy (self) > 0)
             break;
-          if ((item = g_queue_pop_head (&self->pending_images)) != NULL)
+          if ((item = pending_pop_head (&self->pending_images)) != NULL)
             start_image (self, item);
-          else if ((item = g_queue_pop_head (&self->pending_pages)) != NULL)
+          else if ((item = pending_pop_head (&self->pending_pages)) != NULL)
             start_page (self, item);
           g_clear_object (&item);
           continue;
@@ -1271,14 +1393,20 @@ pump (VignetteRun *self)
              self->n_cpu < cpu_limit (self) &&
              self->pending_images.length > 0)
         {
-          g_autoptr(VignetteItem) item = g_queue_pop_head (&self->pending_images);
+          g_autoptr(VignetteItem) item = pending_pop_startable (&self->pending_images, self->fetcher);
+
+          if (item == NULL)
+            break;
           start_image (self, item);
         }
 
       while (self->n_pages + self->n_downloads < self->jobs &&
              self->pending_pages.length > 0)
         {
-          g_autoptr(VignetteItem) item = g_queue_pop_head (&self->pending_pages);
+          g_autoptr(VignetteItem) item = pending_pop_startable (&self->pending_pages, self->fetcher);
+
+          if (item == NULL)
+            break;
           start_page (self, item);
         }
     }
@@ -1314,20 +1442,14 @@ on_run_cancelled (GCancellable *cancellable,
 /* GObject ------------------------------------------------------------------- */
 
 static void
-clear_queue (GQueue *queue)
-{
-  g_queue_clear_full (queue, g_object_unref);
-}
-
-static void
 vignette_run_dispose (GObject *object)
 {
   VignetteRun *self = VIGNETTE_RUN (object);
 
   g_assert (self->task == NULL);
 
-  clear_queue (&self->pending_pages);
-  clear_queue (&self->pending_images);
+  pending_clear (&self->pending_pages);
+  pending_clear (&self->pending_images);
   g_clear_object (&self->fetcher);
   g_clear_object (&self->saver);
   g_clear_object (&self->thumbnailer);
@@ -1611,8 +1733,8 @@ vignette_run_init (VignetteRun *self)
   g_array_append_vals (self->sizes, default_sizes, G_N_ELEMENTS (default_sizes));
   self->items = g_list_store_new (VIGNETTE_TYPE_ITEM);
   self->names = vignette_names_new ();
-  g_queue_init (&self->pending_pages);
-  g_queue_init (&self->pending_images);
+  pending_init (&self->pending_pages);
+  pending_init (&self->pending_images);
 }
 
 VignetteRun *
@@ -1646,7 +1768,7 @@ vignette_run_add_source (VignetteRun  *self,
     return FALSE;
 
   for (guint i = 0; i < items->len; i++)
-    g_queue_push_tail (&self->pending_pages, g_object_ref (g_ptr_array_index (items, i)));
+    pending_push (&self->pending_pages, g_ptr_array_index (items, i), FALSE);
 
   g_list_store_splice (self->items, g_list_model_get_n_items (G_LIST_MODEL (self->items)), 0,
                        items->pdata, items->len);
@@ -1899,9 +2021,9 @@ vignette_run_retry_failed (VignetteRun *self)
 
       vignette_item_reset (item);
       if (vignette_item_get_kind (item) == VIGNETTE_ITEM_KIND_IMAGE)
-        g_queue_push_tail (&self->pending_images, g_object_ref (item));
+        pending_push (&self->pending_images, item, FALSE);
       else
-        g_queue_push_tail (&self->pending_pages, g_object_ref (item));
+        pending_push (&self->pending_pages, item, FALSE);
       n_retried++;
     }
 

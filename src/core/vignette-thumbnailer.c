@@ -355,10 +355,14 @@ decode_error (const Prepare *prep,
     result = g_error_new (VIGNETTE_ERROR, VIGNETTE_ERROR_TOO_MANY_PIXELS,
                           _("%s could not be decoded: not enough memory."), name);
   else if (error != NULL)
-    result = g_error_new (VIGNETTE_ERROR, VIGNETTE_ERROR_CORRUPT_IMAGE,
-                          /* Translators: the second %s is the decoder's own explanation */
-                          _("%s is damaged or incomplete (%s)."),
-                          name, error->message);
+    {
+      g_autofree char *why = vignette_clean_message (error->message);
+
+      result = g_error_new (VIGNETTE_ERROR, VIGNETTE_ERROR_CORRUPT_IMAGE,
+                            /* Translators: the second %s is the decoder's own explanation */
+                            _("%s is damaged or incomplete (%s)."),
+                            name, why);
+    }
   else
     result = g_error_new (VIGNETTE_ERROR, VIGNETTE_ERROR_CORRUPT_IMAGE,
                           _("%s is incomplete: the data ends before the image does."),
@@ -368,13 +372,17 @@ decode_error (const Prepare *prep,
   return result;
 }
 
-/* The gdk-pixbuf loader for the common formats, from their first bytes.
- * gdk-pixbuf would sniff them through GIO's MIME database, which is slower
- * and absent in some sandboxes; anything else still goes to its sniffing. */
+/* The gdk-pixbuf loader for @data, from its first bytes, or NULL. Only the
+ * formats a web page or a photo folder holds are read: the other loaders
+ * (ani, icns, qtif, tga, xpm, xbm, pnm…) are old code that strangers' files
+ * should not reach. This also spares gdk-pixbuf's sniffing through GIO's
+ * MIME database, which is slower and absent in some sandboxes. */
 static const char *
 sniff_loader (const guchar *data,
               gsize         length)
 {
+  gsize skip = 0;
+
   if (length >= 3 && data[0] == 0xff && data[1] == 0xd8 && data[2] == 0xff)
     return "jpeg";
   if (length >= 8 && memcmp (data, "\x89PNG\r\n\x1a\n", 8) == 0)
@@ -387,8 +395,47 @@ sniff_loader (const guchar *data,
     return "bmp";
   if (length >= 4 && (memcmp (data, "II*\0", 4) == 0 || memcmp (data, "MM\0*", 4) == 0))
     return "tiff";
+  if (length >= 6 && data[0] == 0 && data[1] == 0 && (data[2] == 1 || data[2] == 2) && data[3] == 0)
+    return "ico";
+
+  /* SVG: XML whose root is <svg>, after a byte-order mark and blanks */
+  if (length >= 3 && memcmp (data, "\xef\xbb\xbf", 3) == 0)
+    skip = 3;
+  while (skip < length && g_ascii_isspace (data[skip]))
+    skip++;
+  if (length - skip >= 4 &&
+      (g_ascii_strncasecmp ((const char *) data + skip, "<svg", 4) == 0 ||
+       g_ascii_strncasecmp ((const char *) data + skip, "<?xml", 5) == 0 ||
+       g_ascii_strncasecmp ((const char *) data + skip, "<!DOCTYPE svg", 13) == 0))
+    {
+      gsize window = MIN (length - skip, (gsize) 4096);
+      g_autofree char *head = g_strndup ((const char *) data + skip, window);
+
+      if (strstr (head, "<svg") != NULL)
+        return "svg";
+    }
 
   return NULL;
+}
+
+/* io-bmp grows its buffer to the header size the file declares before any
+ * size is known: a 48-byte file can ask for gigabytes. Accept only the
+ * header sizes that exist. */
+static gboolean
+bmp_header_is_sane (const guchar *data,
+                    gsize         length)
+{
+  guint32 offset, header;
+
+  if (length < 26)
+    return FALSE;
+
+  offset = data[10] | (data[11] << 8) | (data[12] << 16) | ((guint32) data[13] << 24);
+  header = data[14] | (data[15] << 8) | (data[16] << 16) | ((guint32) data[17] << 24);
+
+  return offset <= length &&
+         (header == 12 || header == 16 || header == 40 || header == 52 || header == 56 ||
+          header == 64 || header == 108 || header == 124);
 }
 
 /* libjpeg pads a stream that ends early with grey rows and only warns, so
@@ -457,16 +504,27 @@ jpeg_is_complete (const guchar *data,
 }
 
 static GdkPixbufLoader *
-new_loader (const guchar *data,
-            gsize         length)
+new_loader (const guchar  *data,
+            gsize          length,
+            GError       **error)
 {
   const char *type = sniff_loader (data, length);
-  GdkPixbufLoader *loader = NULL;
 
-  if (type != NULL)
-    loader = gdk_pixbuf_loader_new_with_type (type, NULL);
+  if (type == NULL)
+    {
+      g_set_error_literal (error, GDK_PIXBUF_ERROR, GDK_PIXBUF_ERROR_UNKNOWN_TYPE,
+                           "unknown format");
+      return NULL;
+    }
 
-  return loader != NULL ? loader : gdk_pixbuf_loader_new ();
+  if (g_str_equal (type, "bmp") && !bmp_header_is_sane (data, length))
+    {
+      g_set_error_literal (error, GDK_PIXBUF_ERROR, GDK_PIXBUF_ERROR_CORRUPT_IMAGE,
+                           _("its BMP header is invalid"));
+      return NULL;
+    }
+
+  return gdk_pixbuf_loader_new_with_type (type, error);
 }
 
 /* Decodes @data once, at the smallest scale that still covers @box */
@@ -491,7 +549,12 @@ decode (GBytes        *data,
       return NULL;
     }
 
-  loader = new_loader (bytes, length);
+  loader = new_loader (bytes, length, &local_error);
+  if (loader == NULL)
+    {
+      g_propagate_error (error, decode_error (prep, data, name, local_error));
+      return NULL;
+    }
 
   g_signal_connect (loader, "size-prepared", G_CALLBACK (on_size_prepared), prep);
   g_signal_connect (loader, "area-updated", G_CALLBACK (on_area_updated), prep);
@@ -1046,8 +1109,10 @@ load_encoded (GBytes  *encoded,
 {
   gsize length;
   const guchar *data = g_bytes_get_data (encoded, &length);
-  g_autoptr(GdkPixbufLoader) loader = new_loader (data, length);
+  g_autoptr(GdkPixbufLoader) loader = new_loader (data, length, error);
 
+  if (loader == NULL)
+    return NULL;
   if (!gdk_pixbuf_loader_write (loader, data, length, error))
     {
       gdk_pixbuf_loader_close (loader, NULL);
