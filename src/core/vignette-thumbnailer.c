@@ -18,6 +18,7 @@
 #include "vignette-thumbnail-cache.h"
 #include "vignette-thumbnailer.h"
 
+#define FIRST_WRITE 4096
 #define WRITE_CHUNK (256 * 1024)
 #define MAX_SIZE 4096
 
@@ -559,14 +560,17 @@ decode (GBytes        *data,
   g_signal_connect (loader, "size-prepared", G_CALLBACK (on_size_prepared), prep);
   g_signal_connect (loader, "area-updated", G_CALLBACK (on_area_updated), prep);
 
-  for (gsize offset = 0; offset < length && ok; offset += WRITE_CHUNK)
+  /* The first write is small: the header declares the size, and a loader
+   * goes on inflating the rest of a write even after size-prepared refused
+   * it (a 1-bit PNG bomb inflates a thousandfold) */
+  for (gsize offset = 0, chunk = FIRST_WRITE; offset < length && ok; offset += chunk, chunk = WRITE_CHUNK)
     {
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
         {
           gdk_pixbuf_loader_close (loader, NULL);
           return NULL;
         }
-      ok = gdk_pixbuf_loader_write (loader, bytes + offset, MIN (WRITE_CHUNK, length - offset), &local_error);
+      ok = gdk_pixbuf_loader_write (loader, bytes + offset, MIN (chunk, length - offset), &local_error);
       if (prep->too_many_pixels || prep->empty_size)
         ok = FALSE;
     }
