@@ -120,6 +120,11 @@ struct _VignetteRun
   guint                peak_workers;
   guint64              bytes_received;
   guint                n_retries;
+
+  /* "Save Thumbnails…" */
+  guint                n_saving;        /* save jobs under way */
+  guint                n_saved;
+  guint                n_to_save;
 };
 
 G_DEFINE_FINAL_TYPE (VignetteRun, vignette_run, G_TYPE_OBJECT)
@@ -146,6 +151,9 @@ enum {
   PROP_N_FAILED,
   PROP_N_CANCELLED,
   PROP_FRACTION,
+  PROP_SAVING,
+  PROP_N_SAVED,
+  PROP_N_TO_SAVE,
   N_PROPS
 };
 
@@ -1543,6 +1551,15 @@ vignette_run_get_property (GObject    *object,
     case PROP_FRACTION:
       g_value_set_double (value, vignette_run_get_fraction (self));
       break;
+    case PROP_SAVING:
+      g_value_set_boolean (value, self->n_saving > 0);
+      break;
+    case PROP_N_SAVED:
+      g_value_set_uint (value, self->n_saved);
+      break;
+    case PROP_N_TO_SAVE:
+      g_value_set_uint (value, self->n_to_save);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1713,6 +1730,18 @@ vignette_run_class_init (VignetteRunClass *klass)
     g_param_spec_uint ("n-cancelled", NULL, NULL, 0, G_MAXUINT, 0, ro);
   properties[PROP_FRACTION] =
     g_param_spec_double ("fraction", NULL, NULL, 0.0, 1.0, 0.0, ro);
+  /**
+   * VignetteRun:saving:
+   *
+   * Whether vignette_run_save_async() is writing; #VignetteRun:n-saved of
+   * #VignetteRun:n-to-save images are written so far.
+   */
+  properties[PROP_SAVING] =
+    g_param_spec_boolean ("saving", NULL, NULL, FALSE, ro);
+  properties[PROP_N_SAVED] =
+    g_param_spec_uint ("n-saved", NULL, NULL, 0, G_MAXUINT, 0, ro);
+  properties[PROP_N_TO_SAVE] =
+    g_param_spec_uint ("n-to-save", NULL, NULL, 0, G_MAXUINT, 0, ro);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -1824,6 +1853,27 @@ vignette_run_get_n_cancelled (VignetteRun *self)
 {
   g_return_val_if_fail (VIGNETTE_IS_RUN (self), 0);
   return self->n_cancelled;
+}
+
+gboolean
+vignette_run_get_saving (VignetteRun *self)
+{
+  g_return_val_if_fail (VIGNETTE_IS_RUN (self), FALSE);
+  return self->n_saving > 0;
+}
+
+guint
+vignette_run_get_n_saved (VignetteRun *self)
+{
+  g_return_val_if_fail (VIGNETTE_IS_RUN (self), 0);
+  return self->n_saved;
+}
+
+guint
+vignette_run_get_n_to_save (VignetteRun *self)
+{
+  g_return_val_if_fail (VIGNETTE_IS_RUN (self), 0);
+  return self->n_to_save;
 }
 
 double
@@ -2106,7 +2156,11 @@ save_job_item_done (GTask        *task,
 
   job->in_flight--;
   if (error == NULL)
-    job->n_saved++;
+    {
+      job->n_saved++;
+      job->run->n_saved++;
+      g_object_notify_by_pspec (G_OBJECT (job->run), properties[PROP_N_SAVED]);
+    }
   else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
       job->n_failed++;
@@ -2211,6 +2265,10 @@ save_job_pump (GTask *task)
   if (job->in_flight > 0)
     return;
 
+  job->run->n_saving--;
+  if (job->run->n_saving == 0)
+    g_object_notify_by_pspec (G_OBJECT (job->run), properties[PROP_SAVING]);
+
   if (g_cancellable_is_cancelled (g_task_get_cancellable (task)))
     g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Saving was cancelled."));
   else if (job->first_error != NULL)
@@ -2272,6 +2330,18 @@ vignette_run_save_async (VignetteRun         *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, vignette_run_save_async);
   g_task_set_task_data (task, job, save_job_free);
+
+  g_object_freeze_notify (G_OBJECT (self));
+  if (self->n_saving++ == 0)
+    {
+      self->n_saved = 0;
+      self->n_to_save = 0;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SAVING]);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_SAVED]);
+    }
+  self->n_to_save += job->items->len;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_TO_SAVE]);
+  g_object_thaw_notify (G_OBJECT (self));
 
   save_job_pump (task);
 }

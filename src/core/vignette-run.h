@@ -45,6 +45,9 @@ guint         vignette_run_get_n_done         (VignetteRun          *self);
 guint         vignette_run_get_n_failed       (VignetteRun          *self);
 guint         vignette_run_get_n_cancelled    (VignetteRun          *self);
 double        vignette_run_get_fraction       (VignetteRun          *self);
+gboolean      vignette_run_get_saving         (VignetteRun          *self);
+guint         vignette_run_get_n_saved        (VignetteRun          *self);
+guint         vignette_run_get_n_to_save      (VignetteRun          *self);
 void          vignette_run_set_sizes          (VignetteRun          *self,
                                                const guint          *sizes,
                                                guint                 n_sizes);
