@@ -23,6 +23,15 @@
 
 #define READ_CHUNK (64 * 1024)
 
+/* The system's trust store is parsed on first use, synchronously: a
+ * stall of tens of milliseconds (seconds under sanitizers) if libsoup's first
+ * https connection did it on the main thread. */
+typedef enum {
+  TLS_COLD,
+  TLS_WARMING,
+  TLS_READY,
+} TlsState;
+
 struct _VignetteFetcher
 {
   GObject      parent_instance;
@@ -43,6 +52,7 @@ struct _VignetteFetcher
   GQueue       waiting;        /* of Request, between a failed attempt and the next */
   gboolean     dispatching;
   gboolean     dispatch_again;
+  TlsState     tls_state;
   GHashTable  *per_host;       /* host key → active count */
   guint        n_active;
   guint        peak_active;
@@ -815,6 +825,40 @@ host_count (VignetteFetcher *self,
   return GPOINTER_TO_UINT (g_hash_table_lookup (self->per_host, host_key));
 }
 
+static void
+load_tls_database_thread (GTask        *task,
+                          gpointer      source_object,
+                          gpointer      task_data,
+                          GCancellable *cancellable)
+{
+  GTlsBackend *backend = g_tls_backend_get_default ();
+  GTlsDatabase *database = backend ? g_tls_backend_get_default_database (backend) : NULL;
+
+  g_task_return_pointer (task, database, g_object_unref);
+}
+
+static void
+on_tls_database_loaded (GObject      *source,
+                        GAsyncResult *result,
+                        gpointer      data)
+{
+  VignetteFetcher *self = VIGNETTE_FETCHER (source);
+  g_autoptr(GTlsDatabase) database = g_task_propagate_pointer (G_TASK (result), NULL);
+
+  /* Still the system's store: certificates are checked as before */
+  if (database != NULL && self->session != NULL)
+    soup_session_set_tls_database (self->session, database);
+
+  self->tls_state = TLS_READY;
+  dispatch (self);
+}
+
+static gboolean
+is_https (const Request *req)
+{
+  return g_str_has_prefix (req->host_key, "https:");
+}
+
 /* Starts queued requests while the limits allow. Starting one may complete
  * another at once (and so run a caller's callback that queues more), so the
  * walk starts over from the head after each start and never re-enters. */
@@ -841,6 +885,20 @@ dispatch (VignetteFetcher *self)
           /* A cancelled request waits for the sweep, which completes it */
           if (g_cancellable_is_cancelled (req->cancellable))
             continue;
+
+          /* https waits until the trust store is loaded off the main thread */
+          if (is_https (req) && self->tls_state != TLS_READY)
+            {
+              if (self->tls_state == TLS_COLD)
+                {
+                  g_autoptr(GTask) task = g_task_new (self, NULL, on_tls_database_loaded, NULL);
+
+                  self->tls_state = TLS_WARMING;
+                  g_task_set_source_tag (task, load_tls_database_thread);
+                  g_task_run_in_thread (task, load_tls_database_thread);
+                }
+              continue;
+            }
 
           if (host_count (self, req->host_key) < self->max_per_host)
             {
