@@ -671,6 +671,7 @@ test_interrupted (void)
   g_autofree char *uri = add_gallery (server, "/gallery", "/img/", 10);
   g_autoptr(GSubprocess) process = NULL;
   g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) stats = NULL;
   Wait wait = { 0 };
 
   /* The images never come: only Ctrl+C ends the run */
@@ -692,7 +693,8 @@ test_interrupted (void)
   g_assert_nonnull (strstr (wait.err, "Cancelling"));
   /* Stopped cleanly: the summary and the stats still come */
   g_assert_nonnull (strstr (wait.err, "cancelled"));
-  g_assert_nonnull (parse_flat_json_object (wait.out));
+  stats = parse_flat_json_object (wait.out);
+  g_assert_nonnull (stats);
 
   g_free (wait.out);
   g_free (wait.err);

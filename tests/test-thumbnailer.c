@@ -8,6 +8,17 @@
  */
 #include "config.h"
 
+#if defined(__SANITIZE_ADDRESS__)
+# define VIGNETTE_TEST_ASAN 1
+#elif defined(__has_feature)
+# if __has_feature(address_sanitizer)
+#  define VIGNETTE_TEST_ASAN 1
+# endif
+#endif
+#ifndef VIGNETTE_TEST_ASAN
+# define VIGNETTE_TEST_ASAN 0
+#endif
+
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -334,7 +345,13 @@ huge_child (void)
   g_file_set_contents (report, text, -1, NULL);
 
   g_assert_cmpuint (after_reduced - before, <, 40 * 1000 * 1000);
+#if VIGNETTE_TEST_ASAN
+  /* AddressSanitizer's allocator (quarantine, shadow memory) hides the
+   * difference in peak RSS that this measures */
+  g_test_message ("under AddressSanitizer: the full-decode RSS bound is not checked");
+#else
   g_assert_cmpuint (after_full - after_reduced, >, 100 * 1000 * 1000);
+#endif
 }
 
 static void
