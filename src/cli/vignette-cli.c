@@ -396,7 +396,8 @@ main (int    argc,
   return status;
 
 usage_error:
-  g_printerr ("vignette-cli: %s\n", error->message);
+  /* Translators: the program's name, then one error sentence */
+  g_printerr (_("vignette-cli: %s\n"), error->message);
   g_printerr (_("Try “vignette-cli --help” for more information.\n"));
   return EXIT_USAGE;
 }
