@@ -366,6 +366,39 @@ fail_item (VignetteRun  *self,
   finish_item (self, item, VIGNETTE_ITEM_STATE_FAILED, error);
 }
 
+typedef enum {
+  LOCAL_OPEN,
+  LOCAL_READ,
+} LocalStep;
+
+/* A GIO error about a local file, as one sentence that names the file; a
+ * cancellation stays a cancellation */
+static void
+fail_local_item (VignetteRun  *self,
+                 VignetteItem *item,
+                 const char   *name,
+                 LocalStep     step,
+                 const GError *error)
+{
+  g_autofree char *why = NULL;
+  g_autoptr(GError) wrapped = NULL;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      fail_item (self, item, error);
+      return;
+    }
+
+  why = vignette_clean_message (error->message);
+  if (step == LOCAL_OPEN)
+    wrapped = g_error_new (VIGNETTE_ERROR, VIGNETTE_ERROR_INVALID_SOURCE,
+                           _("%s cannot be opened: %s"), name, why);
+  else
+    wrapped = g_error_new (VIGNETTE_ERROR, VIGNETTE_ERROR_INVALID_SOURCE,
+                           _("%s could not be read: %s"), name, why);
+  fail_item (self, item, wrapped);
+}
+
 /* Replaces a page or folder item by what it contains, in one model change */
 static void
 replace_item (VignetteRun  *self,
@@ -806,14 +839,7 @@ on_local_page_loaded (GObject      *source,
   bytes = g_file_load_bytes_finish (G_FILE (source), result, NULL, &error);
   if (bytes == NULL)
     {
-      g_autoptr(GError) wrapped = NULL;
-      g_autofree char *why = vignette_clean_message (error->message);
-
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        wrapped = g_error_new (VIGNETTE_ERROR, VIGNETTE_ERROR_INVALID_SOURCE,
-                               _("%s could not be read: %s"),
-                               vignette_item_get_name (item), why);
-      fail_item (self, item, wrapped ? wrapped : error);
+      fail_local_item (self, item, vignette_item_get_name (item), LOCAL_READ, error);
     }
   else
     {
@@ -860,14 +886,9 @@ on_local_queried (GObject      *source,
   info = g_file_query_info_finish (G_FILE (source), result, &error);
   if (info == NULL)
     {
-      g_autoptr(GError) wrapped = NULL;
       g_autofree char *name = g_file_get_parse_name (G_FILE (source));
-      g_autofree char *why = vignette_clean_message (error->message);
 
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        wrapped = g_error_new (VIGNETTE_ERROR, VIGNETTE_ERROR_INVALID_SOURCE,
-                               _("%s cannot be opened: %s"), name, why);
-      fail_item (self, item, wrapped ? wrapped : error);
+      fail_local_item (self, item, name, LOCAL_OPEN, error);
       pump (self);
       return;
     }
@@ -931,14 +952,7 @@ on_local_image_loaded (GObject      *source,
   bytes = g_file_load_bytes_finish (G_FILE (source), result, NULL, &error);
   if (bytes == NULL)
     {
-      g_autoptr(GError) wrapped = NULL;
-      g_autofree char *why = vignette_clean_message (error->message);
-
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        wrapped = g_error_new (VIGNETTE_ERROR, VIGNETTE_ERROR_INVALID_SOURCE,
-                               _("%s could not be read: %s"),
-                               vignette_item_get_name (item), why);
-      fail_item (self, item, wrapped ? wrapped : error);
+      fail_local_item (self, item, vignette_item_get_name (item), LOCAL_READ, error);
     }
   else
     {
@@ -1012,14 +1026,7 @@ on_local_image_queried (GObject      *source,
   info = g_file_query_info_finish (G_FILE (source), result, &error);
   if (info == NULL)
     {
-      g_autoptr(GError) wrapped = NULL;
-      g_autofree char *why = vignette_clean_message (error->message);
-
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        wrapped = g_error_new (VIGNETTE_ERROR, VIGNETTE_ERROR_INVALID_SOURCE,
-                               _("%s cannot be opened: %s"),
-                               vignette_item_get_name (item), why);
-      fail_item (self, item, wrapped ? wrapped : error);
+      fail_local_item (self, item, vignette_item_get_name (item), LOCAL_OPEN, error);
     }
   else if (g_file_info_get_file_type (info) != G_FILE_TYPE_REGULAR)
     {
