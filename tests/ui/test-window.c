@@ -11,6 +11,7 @@
 typedef struct {
   VignetteTestServer *server;
   VignetteWindow     *window;
+  gulong              finished_id;
   guint               n_finished;
 } Fixture;
 
@@ -35,7 +36,7 @@ fixture_set_up (Fixture       *f,
   vignette_test_server_set_path_latency (f->server, "/img/6.png", 1500);
 
   f->window = vignette_window_new (NULL);
-  g_signal_connect (f->window, "run-finished", G_CALLBACK (on_run_finished), f);
+  f->finished_id = g_signal_connect (f->window, "run-finished", G_CALLBACK (on_run_finished), f);
   gtk_window_present (GTK_WINDOW (f->window));
 }
 
@@ -43,8 +44,13 @@ static void
 fixture_tear_down (Fixture       *f,
                    gconstpointer  data)
 {
+  /* The window may outlive the test (its run finishing later): it must not
+   * call back into this freed fixture */
   if (f->window != NULL)
-    gtk_window_destroy (GTK_WINDOW (f->window));
+    {
+      g_clear_signal_handler (&f->finished_id, f->window);
+      gtk_window_destroy (GTK_WINDOW (f->window));
+    }
   vignette_test_server_free (f->server);
 }
 
@@ -303,6 +309,7 @@ test_settings (Fixture       *f,
 
   /* The size is saved when the window closes */
   gtk_window_set_default_size (GTK_WINDOW (f->window), 800, 600);
+  g_clear_signal_handler (&f->finished_id, f->window);
   gtk_window_close (GTK_WINDOW (f->window));
   f->window = NULL;  /* closing destroyed it */
   g_assert_cmpint (g_settings_get_int (settings, "window-width"), ==, 800);
