@@ -419,9 +419,21 @@ sniff_loader (const guchar *data,
   return NULL;
 }
 
-/* io-bmp grows its buffer to the header size the file declares before any
- * size is known: a 48-byte file can ask for gigabytes. Accept only the
- * header sizes that exist. */
+static guint32
+le32 (const guchar *p)
+{
+  return p[0] | (p[1] << 8) | (p[2] << 16) | ((guint32) p[3] << 24);
+}
+
+static guint16
+le16 (const guchar *p)
+{
+  return (guint16) (p[0] | (p[1] << 8));
+}
+
+/* io-bmp sizes buffers from the header before any size is known: the header
+ * size, the colour map (a 150-byte file can ask for gigabytes). Accept only
+ * headers whose fields have values that exist. */
 static gboolean
 bmp_header_is_sane (const guchar *data,
                     gsize         length)
@@ -431,12 +443,43 @@ bmp_header_is_sane (const guchar *data,
   if (length < 26)
     return FALSE;
 
-  offset = data[10] | (data[11] << 8) | (data[12] << 16) | ((guint32) data[13] << 24);
-  header = data[14] | (data[15] << 8) | (data[16] << 16) | ((guint32) data[17] << 24);
+  offset = le32 (data + 10);
+  header = le32 (data + 14);
 
-  return offset <= length &&
-         (header == 12 || header == 16 || header == 40 || header == 52 || header == 56 ||
-          header == 64 || header == 108 || header == 124);
+  if (offset > length)
+    return FALSE;
+
+  if (header == 12)
+    {
+      guint16 bpp = le16 (data + 24);
+
+      return bpp == 1 || bpp == 4 || bpp == 8 || bpp == 24;
+    }
+
+  if (header == 16 || header == 40 || header == 52 || header == 56 || header == 64 ||
+      header == 108 || header == 124)
+    {
+      gint32 width, height;
+      guint16 bpp;
+      guint32 compression, colours;
+
+      if (length < 50)
+        return FALSE;
+
+      width = (gint32) le32 (data + 18);
+      height = (gint32) le32 (data + 22);
+      bpp = le16 (data + 28);
+      compression = le32 (data + 30);
+      colours = header >= 40 ? le32 (data + 46) : 0;
+
+      return width != G_MININT32 && height != G_MININT32 &&
+             ABS (width) <= 65535 && ABS (height) <= 65535 &&
+             (bpp == 1 || bpp == 4 || bpp == 8 || bpp == 16 || bpp == 24 || bpp == 32) &&
+             compression <= 6 &&
+             colours <= 256 && (bpp > 8 || colours <= (1u << bpp));
+    }
+
+  return FALSE;
 }
 
 /* libjpeg pads a stream that ends early with grey rows and only warns, so
