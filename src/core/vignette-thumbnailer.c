@@ -469,7 +469,7 @@ bmp_header_is_sane (const guchar *data,
       width = (gint32) le32 (data + 18);
       height = (gint32) le32 (data + 22);
       bpp = le16 (data + 28);
-      compression = le32 (data + 30);
+      compression = header >= 40 ? le32 (data + 30) : 0;
       colours = header >= 40 ? le32 (data + 46) : 0;
 
       return width != G_MININT32 && height != G_MININT32 &&
