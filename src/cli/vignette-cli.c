@@ -158,13 +158,15 @@ print_stats (VignetteRun *run,
   /* One JSON object on stdout; C locale for the numbers */
   printf ("{\"wall_seconds\": %.3f, \"items_ok\": %u, \"items_failed\": %u, \"items_cancelled\": %u, "
           "\"pages\": %u, \"bytes\": %" G_GUINT64_FORMAT ", \"peak_concurrent_requests\": %u, "
-          "\"max_main_loop_stall_ms\": %.2f, \"decode_seconds\": %.3f, \"images_per_second\": %.2f, "
+          "\"max_main_loop_stall_ms\": %.2f, \"max_main_loop_stall_cpu_ms\": %.2f, "
+          "\"max_main_loop_busy_ms\": %.2f, \"decode_seconds\": %.3f, \"images_per_second\": %.2f, "
           "\"peak_rss_bytes\": %" G_GUINT64_FORMAT ", \"cpu_seconds\": %.3f, \"threads\": %u, "
           "\"peak_busy_workers\": %u, \"jobs\": %u, \"per_host\": %u, \"sequential\": %s, "
           "\"retries\": %u, \"files_written\": %u, \"from_cache\": %u, \"sizes\": %u, \"version\": ",
           stats.wall_seconds, stats.n_done, stats.n_failed, stats.n_cancelled,
           stats.n_pages, stats.bytes_received, stats.peak_requests,
-          vignette_stall_monitor_get_max_ms (), stats.worker_seconds,
+          vignette_stall_monitor_get_max_ms (), vignette_stall_monitor_get_max_stall_cpu_ms (),
+          vignette_stall_monitor_get_max_busy_ms (), stats.worker_seconds,
           stats.wall_seconds > 0 ? stats.n_done / stats.wall_seconds : 0.0,
           vignette_get_peak_rss (), vignette_get_cpu_seconds (), stats.threads,
           stats.peak_workers, jobs, per_host, sequential ? "true" : "false",
@@ -264,6 +266,7 @@ main (int    argc,
     { NULL }
   };
 
+  vignette_tune_allocator ();
   set_up_locale ();
   g_set_prgname ("vignette-cli");
 

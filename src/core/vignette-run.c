@@ -11,9 +11,9 @@
  *   IMAGE  ──download or read──▶ process (worker) ──▶ save (I/O thread) ──▶ DONE
  *
  * The pump starts work while the limits allow: at most --jobs requests in
- * flight, images before pages, and no new download while 2 × --threads
+ * flight, images before pages, and no new download while 4 × --threads
  * downloaded originals wait for a worker (backpressure: memory stays bounded
- * by jobs + 2 × threads originals however large the gallery). Everything that
+ * by jobs + 4 × threads originals however large the gallery). Everything that
  * waits is asynchronous; the CPU work runs on the workers; callbacks only
  * update items, so the model is only ever touched on the main thread.
  */
@@ -1266,10 +1266,14 @@ process_image (VignetteRun  *self,
 
 /* The pump ------------------------------------------------------------------ */
 
+/* Downloaded originals that may wait for a worker before downloads pause.
+ * Two per thread left the connections idle whenever the network and the
+ * CPU ran at about the same pace (a burst of arrivals filled the queue);
+ * four absorb that and still bound memory to a few tens of megabytes. */
 static guint
 cpu_limit (VignetteRun *self)
 {
-  return self->sequential ? 1 : 2 * vignette_workers_get_n_threads (self->workers);
+  return self->sequential ? 1 : 4 * vignette_workers_get_n_threads (self->workers);
 }
 
 static guint

@@ -9,15 +9,32 @@
  */
 #include "config.h"
 
+#include <malloc.h>
 #include <sys/resource.h>
+#include <time.h>
 
 #include "vignette-stats.h"
 
 static GPollFunc real_poll;
 static gint64 last_wakeup;
+static gint64 last_wakeup_cpu;
 static gint64 max_stall_usec;
+static gint64 max_stall_cpu_usec;
+static gint64 max_busy_usec;
 static guint64 n_iterations;
 static gboolean enabled;
+
+/* CPU time of the calling thread: telling a stall the main thread spent
+ * computing from one where it waited for a core */
+static gint64
+thread_cpu_usec (void)
+{
+  struct timespec ts;
+
+  if (clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+    return 0;
+  return (gint64) ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
+}
 
 static int
 monitored_poll (GPollFD *fds,
@@ -25,14 +42,23 @@ monitored_poll (GPollFD *fds,
                 int      timeout)
 {
   gint64 now = g_get_monotonic_time ();
+  gint64 cpu = thread_cpu_usec ();
   int ret;
 
-  if (last_wakeup != 0 && now - last_wakeup > max_stall_usec)
-    max_stall_usec = now - last_wakeup;
+  if (last_wakeup != 0)
+    {
+      if (now - last_wakeup > max_stall_usec)
+        {
+          max_stall_usec = now - last_wakeup;
+          max_stall_cpu_usec = cpu - last_wakeup_cpu;
+        }
+      max_busy_usec = MAX (max_busy_usec, cpu - last_wakeup_cpu);
+    }
 
   ret = real_poll (fds, nfds, timeout);
 
   last_wakeup = g_get_monotonic_time ();
+  last_wakeup_cpu = thread_cpu_usec ();
   n_iterations++;
 
   return ret;
@@ -59,6 +85,20 @@ vignette_stall_monitor_get_max_ms (void)
   return max_stall_usec / 1000.0;
 }
 
+/* How much of the longest stall the main thread spent on a CPU */
+double
+vignette_stall_monitor_get_max_stall_cpu_ms (void)
+{
+  return max_stall_cpu_usec / 1000.0;
+}
+
+/* The most CPU time one iteration took, whether or not it was the longest */
+double
+vignette_stall_monitor_get_max_busy_ms (void)
+{
+  return max_busy_usec / 1000.0;
+}
+
 guint64
 vignette_stall_monitor_get_n_iterations (void)
 {
@@ -69,6 +109,8 @@ void
 vignette_stall_monitor_reset (void)
 {
   max_stall_usec = 0;
+  max_stall_cpu_usec = 0;
+  max_busy_usec = 0;
   last_wakeup = 0;
   n_iterations = 0;
 }
@@ -95,4 +137,19 @@ vignette_get_cpu_seconds (void)
 
   return usage.ru_utime.tv_sec + usage.ru_utime.tv_usec / 1e6 +
          usage.ru_stime.tv_sec + usage.ru_stime.tv_usec / 1e6;
+}
+
+/* Originals and decoded images are megabytes each and short-lived. glibc
+ * raises its mmap threshold after the first such buffer is freed, so later
+ * ones come from the heap, where they fragment it and the resident size
+ * creeps up with the number of images (66 MB after 1000 photos against 44 MB
+ * after 100 in the benchmark). A fixed threshold keeps every large buffer in
+ * its own mapping, given back to the system when freed. Call once, early,
+ * from main(). */
+void
+vignette_tune_allocator (void)
+{
+#ifdef M_MMAP_THRESHOLD
+  mallopt (M_MMAP_THRESHOLD, 256 * 1024);
+#endif
 }

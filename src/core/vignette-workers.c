@@ -12,6 +12,9 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <sched.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "vignette-workers.h"
@@ -36,13 +39,48 @@ typedef struct {
   GTaskThreadFunc  func;
 } Job;
 
+/* Workers yield to the main thread. With as many workers as cores, a main
+ * loop that wakes up for a network event would otherwise wait for a time
+ * slice: the stall monitor showed iterations of 16 ms (and 340 ms under
+ * load) of which the main thread ran 0.2 ms. SCHED_BATCH and a higher nice
+ * value make the scheduler prefer the main thread whenever it is runnable,
+ * while the workers still take every core that nothing else wants. Per
+ * thread, so Linux only (there a thread id is a process id for
+ * setpriority). */
+static void
+lower_thread_priority (void)
+{
+#ifdef __linux__
+  static __thread gboolean lowered;
+
+  if (lowered)
+    return;
+  lowered = TRUE;
+
+  {
+    struct sched_param param = { 0 };
+    pid_t tid = gettid ();
+    int nice;
+
+    sched_setscheduler (tid, SCHED_BATCH, &param);
+    errno = 0;
+    nice = getpriority (PRIO_PROCESS, (id_t) tid);
+    if (errno == 0)
+      setpriority (PRIO_PROCESS, (id_t) tid, MIN (nice + 10, 19));
+  }
+#endif
+}
+
 static void
 run_job (gpointer data,
          gpointer user_data)
 {
   VignetteWorkers *self = user_data;
   Job *job = data;
-  gint64 begin = g_get_monotonic_time ();
+  gint64 begin;
+
+  lower_thread_priority ();
+  begin = g_get_monotonic_time ();
 
   g_mutex_lock (&self->stats_lock);
   self->n_busy++;

@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "vignette-application.h"
+#include "vignette-stats.h"
 #include "vignette-ui.h"
 
 /* g_settings_new() aborts on a missing schema; an uninstalled build needs
@@ -30,6 +31,7 @@ main (int    argc,
 {
   g_autoptr(VignetteApplication) application = NULL;
 
+  vignette_tune_allocator ();
   vignette_ui_init_locale ();
   g_set_prgname ("vignette");
 
