@@ -97,10 +97,12 @@ print_run_stats (VignetteApplication *self,
   vignette_run_get_stats (run, &stats);
   printf ("{\"event\": \"run-finished\", \"items\": %u, \"items_ok\": %u, \"items_failed\": %u, "
           "\"items_cancelled\": %u, \"wall_seconds\": %.3f, \"max_main_loop_stall_ms\": %.2f, "
+          "\"max_main_loop_stall_cpu_ms\": %.2f, \"max_main_loop_busy_ms\": %.2f, "
           "\"max_frame_interval_ms\": %.2f, \"frames\": %" G_GUINT64_FORMAT ", "
           "\"visible_items\": %u, \"page\": ",
           stats.n_items, stats.n_done, stats.n_failed, stats.n_cancelled, stats.wall_seconds,
-          stall_ms, frame_ms, vignette_frame_monitor_get_n_frames (self->frames),
+          stall_ms, vignette_stall_monitor_get_max_stall_cpu_ms (), vignette_stall_monitor_get_max_busy_ms (),
+          frame_ms, vignette_frame_monitor_get_n_frames (self->frames),
           g_list_model_get_n_items (vignette_gallery_page_get_visible_items (
                                       vignette_window_get_gallery_page (window))));
   print_json_string (vignette_window_get_page (window));
