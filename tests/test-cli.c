@@ -416,6 +416,46 @@ test_stats (void)
   g_assert_cmpuint (vignette_test_server_get_peak_concurrency (server), ==, 4);
 }
 
+/* In a locale with a decimal comma the JSON must still use points */
+static void
+test_stats_decimal_comma (void)
+{
+  g_autoptr(VignetteTestServer) server = vignette_test_server_new ();
+  g_autofree char *uri = add_gallery (server, "/gallery", "/img/", 2);
+  g_autofree char *locales = vignette_test_make_temp_dir ();
+  g_autofree char *target = g_build_filename (locales, "fr_FR.UTF-8", NULL);
+  g_autofree char *localedef = g_find_program_in_path ("localedef");
+  g_autoptr(VignetteTestCliResult) result = NULL;
+  g_autoptr(GHashTable) stats = NULL;
+  const char *argv[] = { localedef, "-i", "fr_FR", "-f", "UTF-8", target, NULL };
+  int status = -1;
+
+  if (localedef == NULL ||
+      !g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                     NULL, NULL, NULL, NULL, &status, NULL) ||
+      !g_spawn_check_wait_status (status, NULL))
+    {
+      g_test_skip ("cannot make a fr_FR locale here (Debian package “locales”)");
+      vignette_test_remove_tree (locales);
+      return;
+    }
+
+  g_setenv ("LOCPATH", locales, TRUE);
+  g_setenv ("LC_ALL", "fr_FR.UTF-8", TRUE);
+  result = vignette_test_run_cli ("--stats", "-q", uri, NULL);
+  g_setenv ("LC_ALL", "C", TRUE);
+  g_unsetenv ("LOCPATH");
+
+  g_assert_cmpint (result->status, ==, EXIT_OK);
+  stats = parse_flat_json_object (result->out);
+  if (stats == NULL)
+    g_error ("--stats in a French locale printed no valid JSON object:\n%s", result->out);
+  g_assert_cmpfloat (json_number (stats, "items_ok"), ==, 2);
+  g_assert_cmpfloat (json_number (stats, "wall_seconds"), >, 0);
+
+  vignette_test_remove_tree (locales);
+}
+
 static void
 test_stats_sequential (void)
 {
@@ -720,6 +760,7 @@ main (int    argc,
   g_test_add_func ("/core/cli/usage/bad-source", test_usage_bad_source);
   g_test_add_func ("/core/cli/help-and-version", test_help_and_version);
   g_test_add_func ("/core/cli/stats", test_stats);
+  g_test_add_func ("/core/cli/stats/decimal-comma", test_stats_decimal_comma);
   g_test_add_func ("/core/cli/stats-sequential", test_stats_sequential);
   g_test_add_func ("/core/cli/stats-with-failures", test_stats_with_failures);
   g_test_add_func ("/core/cli/output/layout", test_output_layout);

@@ -12,6 +12,8 @@
  */
 #include "config.h"
 
+#include <locale.h>
+
 #include <stdio.h>
 
 #include <glib/gi18n.h>
@@ -93,6 +95,8 @@ print_run_stats (VignetteApplication *self,
 {
   VignetteRun *run = vignette_window_get_run (window);
   VignetteRunStats stats;
+  locale_t c_numeric = newlocale (LC_NUMERIC_MASK, "C", (locale_t) 0);
+  locale_t previous = uselocale (c_numeric);  /* JSON wants decimal points */
 
   vignette_run_get_stats (run, &stats);
   printf ("{\"event\": \"run-finished\", \"items\": %u, \"items_ok\": %u, \"items_failed\": %u, "
@@ -110,6 +114,8 @@ print_run_stats (VignetteApplication *self,
   print_json_string (vignette_gallery_page_get_progress_text (vignette_window_get_gallery_page (window)));
   printf ("}\n");
   fflush (stdout);
+  uselocale (previous);
+  freelocale (c_numeric);
 }
 
 /* Notifications -------------------------------------------------------------- */
@@ -445,6 +451,9 @@ vignette_application_shutdown (GApplication *application)
 
   if (self->stats)
     {
+      locale_t c_numeric = newlocale (LC_NUMERIC_MASK, "C", (locale_t) 0);
+      locale_t previous = uselocale (c_numeric);
+
       vignette_frame_monitor_stop (self->frames);
       printf ("{\"event\": \"exit\", \"runs\": %u, \"max_main_loop_stall_ms\": %.2f, "
               "\"max_frame_interval_ms\": %.2f, \"peak_rss_bytes\": %" G_GUINT64_FORMAT ", "
@@ -454,6 +463,8 @@ vignette_application_shutdown (GApplication *application)
       print_json_string (PACKAGE_VERSION);
       printf ("}\n");
       fflush (stdout);
+      uselocale (previous);
+      freelocale (c_numeric);
     }
 
   G_APPLICATION_CLASS (vignette_application_parent_class)->shutdown (application);
