@@ -13,8 +13,9 @@
 #include "config.h"
 
 #include <signal.h>
+#include <string.h>
 
-#include "test-hostile-common.c"
+#include "test-hostile-common.h"
 
 typedef struct {
   VignetteTestServer *server;
@@ -138,12 +139,12 @@ check_stopped_and_drop (Fixture     *f,
   g_object_unref (run);
 
   /* Idle callbacks may hold the last references for a moment */
-  vignette_test_spin_until_null (&weak_run, scaled_ms (10000), "the run to be finalized");
+  vignette_test_spin_until_null (&weak_run, hostile_scaled_ms (10000), "the run to be finalized");
   for (guint i = 0; i < weak_items->len; i++)
     {
       gpointer *slot = g_ptr_array_index (weak_items, i);
 
-      vignette_test_spin_until_null (slot, scaled_ms (10000), "an item to be finalized");
+      vignette_test_spin_until_null (slot, hostile_scaled_ms (10000), "an item to be finalized");
       if (*slot != NULL)
         g_object_remove_weak_pointer (G_OBJECT (*slot), slot);
     }
@@ -163,10 +164,10 @@ cancel_after (Fixture *f,
 {
   VignetteRun *run = make_run (f);
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
-  Completion completion = { 0 };
+  HostileCompletion completion = { 0 };
   guint turns = 0;
 
-  vignette_run_execute_async (run, cancellable, on_run_executed, &completion);
+  vignette_run_execute_async (run, cancellable, hostile_on_run_executed, &completion);
   while (turns < n && !completion.done)
     {
       g_main_context_iteration (NULL, TRUE);
@@ -183,7 +184,7 @@ cancel_after (Fixture *f,
     }
 
   g_cancellable_cancel (cancellable);
-  vignette_test_spin_until (&completion.done, scaled_ms (60000));
+  vignette_test_spin_until (&completion.done, hostile_scaled_ms (60000));
   if (!completion.done)
     g_error ("The run did not complete after it was cancelled");
   g_assert_error (completion.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
@@ -293,15 +294,15 @@ check_cancel_on (Fixture           *f,
   VignetteRun *run = make_run (f);
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   Trigger trigger = { cancellable, state, on_done, FALSE };
-  Completion completion = { 0 };
+  HostileCompletion completion = { 0 };
   GListModel *items = vignette_run_get_items (run);
 
   g_signal_connect (items, "items-changed", G_CALLBACK (on_items_changed), &trigger);
   on_items_changed (items, 0, 0, g_list_model_get_n_items (items), &trigger);
   g_signal_connect (run, "notify::n-done", G_CALLBACK (on_n_done), &trigger);
 
-  vignette_run_execute_async (run, cancellable, on_run_executed, &completion);
-  vignette_test_spin_until (&completion.done, scaled_ms (60000));
+  vignette_run_execute_async (run, cancellable, hostile_on_run_executed, &completion);
+  vignette_test_spin_until (&completion.done, hostile_scaled_ms (60000));
   if (!completion.done)
     g_error ("The run did not complete");
 
@@ -383,12 +384,12 @@ test_cancel_then_drop_run (Fixture       *f,
 {
   VignetteRun *run = make_run (f);
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
-  Completion completion = { 0 };
+  HostileCompletion completion = { 0 };
   gpointer weak_run = run;
 
   /* The window closes during a run: its reference goes first, the cancel
    * comes from a thread, twice */
-  vignette_run_execute_async (run, cancellable, on_run_executed, &completion);
+  vignette_run_execute_async (run, cancellable, hostile_on_run_executed, &completion);
   for (guint i = 0; i < 30 && !completion.done; i++)
     g_main_context_iteration (NULL, TRUE);
   g_object_add_weak_pointer (G_OBJECT (run), &weak_run);
@@ -400,14 +401,14 @@ test_cancel_then_drop_run (Fixture       *f,
   }
   g_idle_add (cancel_again, cancellable);
 
-  vignette_test_spin_until (&completion.done, scaled_ms (60000));
+  vignette_test_spin_until (&completion.done, hostile_scaled_ms (60000));
   if (!completion.done)
     g_error ("The run did not complete");
   if (completion.error != NULL)
     g_assert_error (completion.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_clear_error (&completion.error);
 
-  vignette_test_spin_until_null (&weak_run, scaled_ms (10000), "the run to be finalized");
+  vignette_test_spin_until_null (&weak_run, hostile_scaled_ms (10000), "the run to be finalized");
   g_assert_cmpuint (hostile_count_temp_files (f->out), ==, 0);
 }
 
@@ -417,14 +418,14 @@ test_cancel_then_retry (Fixture       *f,
 {
   VignetteRun *run = make_run (f);
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
-  Completion completion = { 0 };
+  HostileCompletion completion = { 0 };
   g_autoptr(GError) error = NULL;
 
-  vignette_run_execute_async (run, cancellable, on_run_executed, &completion);
+  vignette_run_execute_async (run, cancellable, hostile_on_run_executed, &completion);
   for (guint i = 0; i < 40 && !completion.done; i++)
     g_main_context_iteration (NULL, TRUE);
   g_cancellable_cancel (cancellable);
-  vignette_test_spin_until (&completion.done, scaled_ms (60000));
+  vignette_test_spin_until (&completion.done, hostile_scaled_ms (60000));
   g_clear_error (&completion.error);
 
   /* "Retry" after a cancel finishes the job: everything but the missing image */
@@ -437,6 +438,76 @@ test_cancel_then_retry (Fixture       *f,
   hostile_assert_failed (hostile_find_item (run, "/missing.png"), "404");
 
   check_stopped_and_drop (f, run);
+}
+
+/* The caller drops the run from its completion callback (a window that
+ * closes when its job ends): the last request to end is the one whose
+ * completion ends the run, so the run, its fetcher and their requests go
+ * away inside the fetcher's own code */
+typedef struct {
+  VignetteRun *run;
+  gboolean     done;
+  GError      *error;
+} Dropper;
+
+static void
+on_executed_drop (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      data)
+{
+  Dropper *dropper = data;
+
+  vignette_run_execute_finish (VIGNETTE_RUN (source), result, &dropper->error);
+  g_clear_object (&dropper->run);
+  dropper->done = TRUE;
+}
+
+static void
+check_drop_in_callback (Fixture  *f,
+                        gboolean  cancel)
+{
+  g_autofree char *page = vignette_test_server_get_uri (f->server, "/last.html");
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  Dropper dropper = { hostile_run_new (), FALSE, NULL };
+  gpointer weak_run = dropper.run;
+
+  /* The image that ends last fails in the fetcher (a late 404) */
+  vignette_test_server_add_html (f->server, "/last.html", "<img src=small-1.png><img src=late-missing.png>");
+  vignette_test_server_set_path_latency (f->server, "/late-missing.png", 300);
+
+  g_object_add_weak_pointer (G_OBJECT (dropper.run), &weak_run);
+  hostile_run_source (dropper.run, page);
+  vignette_run_execute_async (dropper.run, cancellable, on_executed_drop, &dropper);
+  if (cancel)
+    {
+      /* …or the cancel is what ends it, while that request is on the wire */
+      while (vignette_test_server_get_n_requests (f->server, "/late-missing.png") == 0 && !dropper.done)
+        g_main_context_iteration (NULL, TRUE);
+      g_cancellable_cancel (cancellable);
+    }
+
+  vignette_test_spin_until (&dropper.done, hostile_scaled_ms (30000));
+  if (cancel)
+    g_assert_error (dropper.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  else
+    g_assert_no_error (dropper.error);
+  g_clear_error (&dropper.error);
+
+  vignette_test_spin_until_null (&weak_run, hostile_scaled_ms (10000), "the run to be finalized");
+}
+
+static void
+test_drop_run_in_callback (Fixture       *f,
+                           gconstpointer  data)
+{
+  check_drop_in_callback (f, FALSE);
+}
+
+static void
+test_cancel_and_drop_run_in_callback (Fixture       *f,
+                                      gconstpointer  data)
+{
+  check_drop_in_callback (f, TRUE);
 }
 
 /* Ctrl+C during a run of vignette-cli */
@@ -472,7 +543,7 @@ check_interrupt (Fixture *f,
   vignette_test_server_set_latency (f->server, 150);
 
   cli = hostile_cli_start (NULL, args);
-  if (!vignette_test_spin_until_cond (has_files, &watch, scaled_ms (60000), "the first saved thumbnails"))
+  if (!vignette_test_spin_until_cond (has_files, &watch, hostile_scaled_ms (60000), "the first saved thumbnails"))
     return;
   g_subprocess_send_signal (cli->process, signal_number);
   hostile_cli_wait (cli, 60000);
@@ -516,6 +587,8 @@ main (int    argc,
   ADD ("before-start", test_cancel_before_start);
   ADD ("then-drop-run", test_cancel_then_drop_run);
   ADD ("then-retry", test_cancel_then_retry);
+  ADD ("drop-run-in-callback", test_drop_run_in_callback);
+  ADD ("cancel-and-drop-run-in-callback", test_cancel_and_drop_run_in_callback);
   ADD ("sigint-cli", test_sigint_cli);
   ADD ("sigterm-cli", test_sigterm_cli);
 

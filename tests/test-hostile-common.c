@@ -1,28 +1,21 @@
 /* test-hostile-common.c: what every hostile test needs beyond test-utils
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Not a test of its own: each tests/test-hostile-*.c includes it (a hostile
- * test is one source file in tests/meson.build). Running a VignetteRun to
- * its end, finding its items, checking that an error is one sentence, and
- * looking through an output folder for what should not be there.
+ * Running a VignetteRun to its end, finding its items, checking that an
+ * error is one sentence, looking through an output folder for what should
+ * not be there, running vignette-cli, and the images no library writes.
  */
+#include "config.h"
+
 #include <string.h>
 
 #include <gdk-pixbuf/gdk-pixbuf.h>
 #include <glib/gstdio.h>
 
-#include "vignette-error.h"
-#include "vignette-fetcher.h"
-#include "vignette-run.h"
+#include "test-hostile-common.h"
 
-#include "test-images.h"
-#include "test-utils.h"
-
-/* How long a test may wait, multiplied by $VIGNETTE_TEST_TIMEOUT_FACTOR,
- * which tools/test-valgrind and tools/test-sanitizers raise: the bounds are
- * there to fail a hang, never to time the engine. */
-G_GNUC_UNUSED static guint
-scaled_ms (guint ms)
+guint
+hostile_scaled_ms (guint ms)
 {
   const char *factor = g_getenv ("VIGNETTE_TEST_TIMEOUT_FACTOR");
   guint64 value = 1;
@@ -33,11 +26,9 @@ scaled_ms (guint ms)
   return (guint) MIN ((guint64) ms * value, (guint64) G_MAXUINT / 2);
 }
 
-static const guint test_sizes[] = { 100, 50 };
+const guint hostile_test_sizes[2] = { 100, 50 };
 
-/* Assertions go on after a failure: one engine bug must not hide the others
- * that the following tests would find */
-G_GNUC_UNUSED static void
+void
 hostile_test_init (int    *argc,
                    char ***argv)
 {
@@ -46,7 +37,7 @@ hostile_test_init (int    *argc,
 }
 
 /* A run set up for tests: fast retries, two workers, no desktop cache */
-G_GNUC_UNUSED static VignetteRun *
+VignetteRun *
 hostile_run_new (void)
 {
   VignetteRun *run = vignette_run_new ();
@@ -58,23 +49,17 @@ hostile_run_new (void)
                 "use-cache", FALSE,
                 "timeout", 20,
                 NULL);
-  vignette_run_set_sizes (run, test_sizes, G_N_ELEMENTS (test_sizes));
+  vignette_run_set_sizes (run, hostile_test_sizes, G_N_ELEMENTS (hostile_test_sizes));
 
   return run;
 }
 
-typedef struct {
-  gboolean  done;
-  gboolean  ok;
-  GError   *error;
-} Completion;
-
-G_GNUC_UNUSED static void
-on_run_executed (GObject      *source,
+void
+hostile_on_run_executed (GObject      *source,
                  GAsyncResult *result,
                  gpointer      data)
 {
-  Completion *completion = data;
+  HostileCompletion *completion = data;
 
   g_assert_false (completion->done);
   completion->ok = vignette_run_execute_finish (VIGNETTE_RUN (source), result, &completion->error);
@@ -82,15 +67,15 @@ on_run_executed (GObject      *source,
 }
 
 /* Executes @run and waits until it completes; returns its error, if any */
-G_GNUC_UNUSED static GError *
+GError *
 hostile_run_execute (VignetteRun  *run,
                      GCancellable *cancellable,
                      guint         timeout_ms)
 {
-  Completion completion = { 0 };
+  HostileCompletion completion = { 0 };
 
-  vignette_run_execute_async (run, cancellable, on_run_executed, &completion);
-  vignette_test_spin_until (&completion.done, scaled_ms (timeout_ms));
+  vignette_run_execute_async (run, cancellable, hostile_on_run_executed, &completion);
+  vignette_test_spin_until (&completion.done, hostile_scaled_ms (timeout_ms));
   if (!completion.done)
     g_error ("The run did not complete: giving up on this test");
 
@@ -98,7 +83,7 @@ hostile_run_execute (VignetteRun  *run,
   return completion.error;
 }
 
-G_GNUC_UNUSED static void
+void
 hostile_run_source (VignetteRun *run,
                     const char  *source)
 {
@@ -108,9 +93,7 @@ hostile_run_source (VignetteRun *run,
   g_assert_no_error (error);
 }
 
-/* The item whose address ends with @suffix (transfer none), or %NULL and
- * the test fails; the assertions below accept that %NULL */
-G_GNUC_UNUSED static VignetteItem *
+VignetteItem *
 hostile_find_item (VignetteRun *run,
                    const char  *suffix)
 {
@@ -129,7 +112,7 @@ hostile_find_item (VignetteRun *run,
 }
 
 /* What the user reads: one sentence, in one line, that says what and why */
-G_GNUC_UNUSED static void
+void
 hostile_assert_one_sentence (const char *message)
 {
   g_assert_nonnull (message);
@@ -140,7 +123,7 @@ hostile_assert_one_sentence (const char *message)
   g_assert_null (strstr (message, "(null)"));
 }
 
-G_GNUC_UNUSED static void
+void
 hostile_assert_failed (VignetteItem *item,
                        const char   *expected)
 {
@@ -162,7 +145,7 @@ hostile_assert_failed (VignetteItem *item,
     g_test_fail_printf ("“%s” does not say “%s”", message, expected);
 }
 
-G_GNUC_UNUSED static void
+void
 hostile_assert_done (VignetteItem *item)
 {
   if (item == NULL)
@@ -176,7 +159,7 @@ hostile_assert_done (VignetteItem *item)
 }
 
 /* Every item has reached an end, and the run's counts agree with the items */
-G_GNUC_UNUSED static void
+void
 hostile_assert_all_finished (VignetteRun *run)
 {
   GListModel *items = vignette_run_get_items (run);
@@ -210,7 +193,7 @@ hostile_assert_all_finished (VignetteRun *run)
 }
 
 /* Relative paths of everything below @dir, folders included, sorted */
-G_GNUC_UNUSED static void
+static void
 hostile_list_tree_into (const char *dir,
                         const char *prefix,
                         GPtrArray  *out)
@@ -232,14 +215,14 @@ hostile_list_tree_into (const char *dir,
     }
 }
 
-G_GNUC_UNUSED static int
+static int
 hostile_compare_strings (gconstpointer a,
                          gconstpointer b)
 {
   return strcmp (*(const char * const *) a, *(const char * const *) b);
 }
 
-G_GNUC_UNUSED static GPtrArray *
+GPtrArray *
 hostile_list_tree (const char *dir)
 {
   GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
@@ -250,7 +233,7 @@ hostile_list_tree (const char *dir)
 }
 
 /* The saver's temporary files are ".vignette-XXXXXXXXXXXXXXXX.tmp" */
-G_GNUC_UNUSED static guint
+guint
 hostile_count_temp_files (const char *dir)
 {
   g_autoptr(GPtrArray) tree = hostile_list_tree (dir);
@@ -271,7 +254,7 @@ hostile_count_temp_files (const char *dir)
 }
 
 /* Every file below @dir is a whole image that decodes */
-G_GNUC_UNUSED static guint
+guint
 hostile_assert_files_decode (const char *dir)
 {
   g_autoptr(GPtrArray) tree = hostile_list_tree (dir);
@@ -295,17 +278,6 @@ hostile_assert_files_decode (const char *dir)
   return n;
 }
 
-/* vignette-cli as a subprocess, in a folder of our choosing and with a handle
- * (for signals), while the main loop spins so that servers in this process
- * answer it. The path comes from $VIGNETTE_CLI; $VIGNETTE_CLI_WRAPPER, when
- * set, is a command to run it under (tools/test-valgrind uses that). */
-typedef struct {
-  GSubprocess *process;
-  gboolean     done;
-  char        *out;
-  char        *err;
-  int          status;   /* the exit status, or 128 + signal */
-} HostileCli;
 
 static void
 on_cli_communicated (GObject      *source,
@@ -325,8 +297,7 @@ on_cli_communicated (GObject      *source,
   cli->done = TRUE;
 }
 
-/* @prefix: (nullable): a command that runs the CLI, such as unshare */
-G_GNUC_UNUSED static HostileCli *
+HostileCli *
 hostile_cli_start_full (const char         *cwd,
                         const char * const *prefix,
                         const char * const *args)
@@ -364,18 +335,18 @@ hostile_cli_start_full (const char         *cwd,
   return cli;
 }
 
-G_GNUC_UNUSED static HostileCli *
+HostileCli *
 hostile_cli_start (const char         *cwd,
                    const char * const *args)
 {
   return hostile_cli_start_full (cwd, NULL, args);
 }
 
-G_GNUC_UNUSED static void
+void
 hostile_cli_wait (HostileCli *cli,
                   guint       timeout_ms)
 {
-  vignette_test_spin_until (&cli->done, scaled_ms (timeout_ms));
+  vignette_test_spin_until (&cli->done, hostile_scaled_ms (timeout_ms));
   if (!cli->done)
     {
       g_subprocess_force_exit (cli->process);
@@ -387,7 +358,7 @@ hostile_cli_wait (HostileCli *cli,
                   cli->status, cli->out ? cli->out : "", cli->err ? cli->err : "");
 }
 
-G_GNUC_UNUSED static void
+void
 hostile_cli_free (HostileCli *cli)
 {
   g_clear_object (&cli->process);
@@ -396,9 +367,8 @@ hostile_cli_free (HostileCli *cli)
   g_free (cli);
 }
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (HostileCli, hostile_cli_free)
 
-G_GNUC_UNUSED static HostileCli *
+HostileCli *
 hostile_cli_run (const char         *cwd,
                  const char * const *args,
                  guint               timeout_ms)
@@ -409,12 +379,12 @@ hostile_cli_run (const char         *cwd,
   return cli;
 }
 
-/* Images no library writes */
+/* Images no library writes ------------------------------------------------ */
 
 /* A valid PNG, 1 bit per pixel, all black, of any size: its zlib stream is
  * one piece of deflated zero rows repeated, so that even 40 000 × 40 000
  * (200 MB of rows) takes about 200 KB and a moment to build. */
-G_GNUC_UNUSED static GBytes *
+GBytes *
 hostile_make_black_png (guint32 width,
                 guint32 height)
 {
@@ -527,7 +497,7 @@ typedef struct {
   guint       n_bits;
 } BitWriter;
 
-G_GNUC_UNUSED static void
+static void
 bits_put (BitWriter *w,
           guint      code,
           guint      width)
@@ -547,7 +517,7 @@ bits_put (BitWriter *w,
 /* A GIF89a of @n_frames frames, each @size × @size, alternately red and blue.
  * Its LZW data is as plain as LZW gets: a clear code before every two
  * pixels, so that the code width never grows (3 bits) in any decoder. */
-G_GNUC_UNUSED static GBytes *
+GBytes *
 hostile_make_gif_frames (guint size,
                       guint n_frames)
 {
@@ -604,7 +574,7 @@ hostile_make_gif_frames (guint size,
 
 
 /* A key and a self-signed certificate for 127.0.0.1, made now */
-G_GNUC_UNUSED static GTlsCertificate *
+GTlsCertificate *
 hostile_make_certificate (const char *dir)
 {
   g_autofree char *key = g_build_filename (dir, "key.pem", NULL);

@@ -8,9 +8,11 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include "vignette-extractor.h"
 
-#include "test-hostile-common.c"
+#include "test-hostile-common.h"
 
 typedef struct {
   VignetteTestServer *server;
@@ -395,7 +397,7 @@ test_huge_page_image_limit (Fixture       *f,
   g_autofree char *uri = vignette_test_server_get_uri (f->server, "/huge.html");
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   g_autoptr(GError) error = NULL;
-  Completion completion = { 0 };
+  HostileCompletion completion = { 0 };
   guint n_links = VIGNETTE_MAX_IMAGES_PER_PAGE + 5000;
 
   for (guint i = 0; i < n_links; i++)
@@ -408,7 +410,7 @@ test_huge_page_image_limit (Fixture       *f,
   vignette_test_server_set_path_latency (f->server, "/huge.html", 0);
 
   hostile_run_source (f->run, uri);
-  vignette_run_execute_async (f->run, cancellable, on_run_executed, &completion);
+  vignette_run_execute_async (f->run, cancellable, hostile_on_run_executed, &completion);
 
   /* The page turns into at most the per-page limit of items… */
   while (vignette_run_get_n_items (f->run) == 1 && !completion.done)
@@ -417,7 +419,7 @@ test_huge_page_image_limit (Fixture       *f,
 
   /* …and cancelling twenty thousand of them ends the run */
   g_cancellable_cancel (cancellable);
-  vignette_test_spin_until (&completion.done, scaled_ms (60000));
+  vignette_test_spin_until (&completion.done, hostile_scaled_ms (60000));
   g_assert_error (completion.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_clear_error (&completion.error);
   hostile_assert_all_finished (f->run);

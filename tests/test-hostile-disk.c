@@ -13,7 +13,9 @@
 #include <errno.h>
 #include <unistd.h>
 
-#include "test-hostile-common.c"
+#include <glib/gstdio.h>
+
+#include "test-hostile-common.h"
 
 typedef struct {
   VignetteTestServer *server;

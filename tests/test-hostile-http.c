@@ -9,12 +9,14 @@
  */
 #include "config.h"
 
-#include "test-hostile-common.c"
-#include "test-hostile-raw.c"
+#include <string.h>
+
+#include "test-hostile-common.h"
+#include "test-hostile-raw.h"
 
 typedef struct {
   VignetteTestServer *server;
-  RawServer          *raw;
+  HostileRawServer          *raw;
   VignetteRun        *run;
 } Fixture;
 
@@ -23,7 +25,7 @@ fixture_set_up (Fixture       *f,
                 gconstpointer  data)
 {
   f->server = vignette_test_server_new ();
-  f->raw = raw_server_new ();
+  f->raw = hostile_raw_server_new ();
   f->run = hostile_run_new ();
   vignette_test_server_add_image (f->server, "/good.png", 64, 48, "png");
 }
@@ -33,7 +35,7 @@ fixture_tear_down (Fixture       *f,
                    gconstpointer  data)
 {
   g_clear_object (&f->run);
-  g_clear_pointer (&f->raw, raw_server_free);
+  g_clear_pointer (&f->raw, hostile_raw_server_free);
   g_clear_pointer (&f->server, vignette_test_server_free);
 }
 
@@ -196,24 +198,24 @@ static void
 test_reset_before_any_byte (Fixture       *f,
                             gconstpointer  data)
 {
-  g_autofree char *uri = raw_server_get_uri (f->raw, "/reset.png");
+  g_autofree char *uri = hostile_raw_server_get_uri (f->raw, "/reset.png");
   VignetteItem *item;
 
-  raw_server_add (f->raw, "/reset.png", RAW_RESET, "image/png", 0);
+  hostile_raw_server_add (f->raw, "/reset.png", HOSTILE_RAW_RESET, "image/png", 0);
 
   item = run_page_with (f, uri);
   hostile_assert_failed (item, uri);
   /* A reset is transient: tried again once (retries = 1), then given up */
-  g_assert_cmpuint (raw_server_get_route (f->raw, "/reset.png")->n_requests, ==, 2);
+  g_assert_cmpuint (hostile_raw_server_get_route (f->raw, "/reset.png")->n_requests, ==, 2);
 }
 
 static void
 test_close_without_answer (Fixture       *f,
                            gconstpointer  data)
 {
-  g_autofree char *uri = raw_server_get_uri (f->raw, "/silent.png");
+  g_autofree char *uri = hostile_raw_server_get_uri (f->raw, "/silent.png");
 
-  raw_server_add (f->raw, "/silent.png", RAW_CLOSE, "image/png", 0);
+  hostile_raw_server_add (f->raw, "/silent.png", HOSTILE_RAW_CLOSE, "image/png", 0);
   hostile_assert_failed (run_page_with (f, uri), uri);
 }
 
@@ -221,13 +223,13 @@ static void
 check_short_body (Fixture  *f,
                   gboolean  connection_close)
 {
-  g_autofree char *uri = raw_server_get_uri (f->raw, "/short.png");
+  g_autofree char *uri = hostile_raw_server_get_uri (f->raw, "/short.png");
   g_autoptr(GBytes) png = vignette_test_make_image (200, 200, "png", FALSE);
-  RawRoute *route;
+  HostileRawRoute *route;
   VignetteItem *item;
 
   /* Half of a real image: what arrived would decode to something */
-  route = raw_server_add (f->raw, "/short.png", RAW_SHORT_BODY, "image/png", g_bytes_get_size (png));
+  route = hostile_raw_server_add (f->raw, "/short.png", HOSTILE_RAW_SHORT_BODY, "image/png", g_bytes_get_size (png));
   route->connection_close = connection_close;
   route->canned = g_bytes_ref (png);
 
@@ -236,7 +238,7 @@ check_short_body (Fixture  *f,
   /* Half a body is never handed on as if it were whole: the failure is the
    * connection's, and like any dropped connection it is tried again */
   g_assert_null (vignette_item_get_thumbnails (item));
-  g_assert_cmpuint (raw_server_get_route (f->raw, "/short.png")->n_requests, ==, 2);
+  g_assert_cmpuint (hostile_raw_server_get_route (f->raw, "/short.png")->n_requests, ==, 2);
 }
 
 static void
@@ -285,10 +287,10 @@ static void
 test_endless_body (Fixture       *f,
                    gconstpointer  data)
 {
-  g_autofree char *uri = raw_server_get_uri (f->raw, "/endless.png");
+  g_autofree char *uri = hostile_raw_server_get_uri (f->raw, "/endless.png");
   VignetteItem *item;
 
-  raw_server_add (f->raw, "/endless.png", RAW_ENDLESS, "image/png", 0);
+  hostile_raw_server_add (f->raw, "/endless.png", HOSTILE_RAW_ENDLESS, "image/png", 0);
   g_object_set (f->run, "max-bytes", (guint64) 1024 * 1024, NULL);
 
   item = run_page_with (f, uri);
@@ -296,19 +298,19 @@ test_endless_body (Fixture       *f,
   hostile_assert_failed (item, uri);
   /* The client stopped reading near the limit: what the server could write
    * beyond it is only what the sockets buffer */
-  g_assert_cmpuint (raw_server_get_route (f->raw, "/endless.png")->bytes_sent, <, 32 * 1024 * 1024);
+  g_assert_cmpuint (hostile_raw_server_get_route (f->raw, "/endless.png")->bytes_sent, <, 32 * 1024 * 1024);
   /* A size limit is not a transient failure */
-  g_assert_cmpuint (raw_server_get_route (f->raw, "/endless.png")->n_requests, ==, 1);
+  g_assert_cmpuint (hostile_raw_server_get_route (f->raw, "/endless.png")->n_requests, ==, 1);
 }
 
 static void
 test_endless_direct_image (Fixture       *f,
                            gconstpointer  data)
 {
-  g_autofree char *uri = raw_server_get_uri (f->raw, "/endless-direct.png");
+  g_autofree char *uri = hostile_raw_server_get_uri (f->raw, "/endless-direct.png");
   g_autoptr(GError) error = NULL;
 
-  raw_server_add (f->raw, "/endless-direct.png", RAW_ENDLESS, "image/png", 0);
+  hostile_raw_server_add (f->raw, "/endless-direct.png", HOSTILE_RAW_ENDLESS, "image/png", 0);
   g_object_set (f->run, "max-bytes", (guint64) 1024 * 1024, NULL);
 
   /* An image address given as a source: once its headers say it is an image,
@@ -324,10 +326,10 @@ static void
 test_endless_page (Fixture       *f,
                    gconstpointer  data)
 {
-  g_autofree char *uri = raw_server_get_uri (f->raw, "/endless.html");
+  g_autofree char *uri = hostile_raw_server_get_uri (f->raw, "/endless.html");
   g_autoptr(GError) error = NULL;
 
-  raw_server_add (f->raw, "/endless.html", RAW_ENDLESS, "text/html", 0);
+  hostile_raw_server_add (f->raw, "/endless.html", HOSTILE_RAW_ENDLESS, "text/html", 0);
 
   hostile_run_source (f->run, uri);
   error = hostile_run_execute (f->run, NULL, 60000);
@@ -335,7 +337,7 @@ test_endless_page (Fixture       *f,
 
   hostile_assert_failed (hostile_find_item (f->run, "/endless.html"), "limit");
   /* A page may be as large as the larger of the two limits (--max-bytes raises it) */
-  g_assert_cmpuint (raw_server_get_route (f->raw, "/endless.html")->bytes_sent, <,
+  g_assert_cmpuint (hostile_raw_server_get_route (f->raw, "/endless.html")->bytes_sent, <,
                     MAX (VIGNETTE_DEFAULT_MAX_PAGE_BYTES, VIGNETTE_DEFAULT_MAX_BYTES) + 32 * 1024 * 1024);
 }
 
@@ -343,8 +345,8 @@ static void
 test_huge_content_length (Fixture       *f,
                           gconstpointer  data)
 {
-  g_autofree char *uri = raw_server_get_uri (f->raw, "/huge.png");
-  RawRoute *route = raw_server_add (f->raw, "/huge.png", RAW_CANNED, NULL, 0);
+  g_autofree char *uri = hostile_raw_server_get_uri (f->raw, "/huge.png");
+  HostileRawRoute *route = hostile_raw_server_add (f->raw, "/huge.png", HOSTILE_RAW_CANNED, NULL, 0);
   static const char answer[] = "HTTP/1.1 200 OK\r\nContent-Type: image/png\r\n"
                                "Content-Length: 99999999999\r\nConnection: close\r\n\r\n\x89PNG";
   VignetteItem *item;
@@ -360,8 +362,8 @@ static void
 test_not_http (Fixture       *f,
                gconstpointer  data)
 {
-  g_autofree char *uri = raw_server_get_uri (f->raw, "/babble.png");
-  RawRoute *route = raw_server_add (f->raw, "/babble.png", RAW_CANNED, NULL, 0);
+  g_autofree char *uri = hostile_raw_server_get_uri (f->raw, "/babble.png");
+  HostileRawRoute *route = hostile_raw_server_add (f->raw, "/babble.png", HOSTILE_RAW_CANNED, NULL, 0);
   static const char answer[] = "SSH-2.0-OpenSSH_9.2\r\n\r\n\x01\x02\x03";
 
   route->canned = g_bytes_new_static (answer, sizeof answer - 1);
@@ -372,28 +374,28 @@ static void
 test_slow_trickle (Fixture       *f,
                    gconstpointer  data)
 {
-  g_autofree char *uri = raw_server_get_uri (f->raw, "/trickle.png");
+  g_autofree char *uri = hostile_raw_server_get_uri (f->raw, "/trickle.png");
   VignetteItem *item;
   gint64 started = g_get_monotonic_time ();
 
-  raw_server_add (f->raw, "/trickle.png", RAW_TRICKLE, "image/png", 100000)->interval_ms = 1000;
+  hostile_raw_server_add (f->raw, "/trickle.png", HOSTILE_RAW_TRICKLE, "image/png", 100000)->interval_ms = 1000;
   g_object_set (f->run, "timeout", 2, NULL);
 
   item = run_page_with (f, uri);
   hostile_assert_failed (item, "Gave up on ");
   hostile_assert_failed (item, uri);
   /* Stopped by the timeout, not by the end of the body (100 000 s away) */
-  g_assert_cmpint (g_get_monotonic_time () - started, <, (gint64) scaled_ms (60000) * 1000);
+  g_assert_cmpint (g_get_monotonic_time () - started, <, (gint64) hostile_scaled_ms (60000) * 1000);
   /* A server that trickles is not asked again */
-  g_assert_cmpuint (raw_server_get_route (f->raw, "/trickle.png")->n_requests, ==, 1);
+  g_assert_cmpuint (hostile_raw_server_get_route (f->raw, "/trickle.png")->n_requests, ==, 1);
 }
 
 static void
 test_connection_refused (Fixture       *f,
                          gconstpointer  data)
 {
-  g_autoptr(RawServer) closed = raw_server_new ();
-  g_autofree char *uri = raw_server_get_uri (closed, "/nobody.png");
+  g_autoptr(HostileRawServer) closed = hostile_raw_server_new ();
+  g_autofree char *uri = hostile_raw_server_get_uri (closed, "/nobody.png");
 
   /* A port where nobody listens any more */
   g_socket_service_stop (closed->service);
@@ -485,20 +487,20 @@ static void
 test_gzip_bomb (Fixture       *f,
                 gconstpointer  data)
 {
-  g_autofree char *uri = raw_server_get_uri (f->raw, "/bomb.png");
+  g_autofree char *uri = hostile_raw_server_get_uri (f->raw, "/bomb.png");
   VignetteItem *item;
   guint64 sent;
 
   /* The bomb is a real gzip stream of zeros */
-  check_gzip_pieces (4);
+  hostile_raw_check_gzip (4);
 
-  raw_server_add (f->raw, "/bomb.png", RAW_GZIP_BOMB, "image/png", 0);
+  hostile_raw_server_add (f->raw, "/bomb.png", HOSTILE_RAW_GZIP_BOMB, "image/png", 0);
   g_object_set (f->run, "max-bytes", (guint64) 1024 * 1024, NULL);
 
   item = run_page_with (f, uri);
   /* The limit applies to what the body expands to, not to what came over the wire */
   hostile_assert_failed (item, "limit of 1.0");
-  sent = raw_server_get_route (f->raw, "/bomb.png")->bytes_sent;
+  sent = hostile_raw_server_get_route (f->raw, "/bomb.png")->bytes_sent;
   g_test_message ("the server sent %" G_GUINT64_FORMAT " compressed bytes", sent);
   g_assert_cmpuint (sent, <, 32 * 1024 * 1024);
 }
@@ -507,10 +509,10 @@ static void
 test_gzip_bomb_page (Fixture       *f,
                      gconstpointer  data)
 {
-  g_autofree char *uri = raw_server_get_uri (f->raw, "/bomb.html");
+  g_autofree char *uri = hostile_raw_server_get_uri (f->raw, "/bomb.html");
   g_autoptr(GError) error = NULL;
 
-  raw_server_add (f->raw, "/bomb.html", RAW_GZIP_BOMB, "text/html", 0);
+  hostile_raw_server_add (f->raw, "/bomb.html", HOSTILE_RAW_GZIP_BOMB, "text/html", 0);
 
   hostile_run_source (f->run, uri);
   error = hostile_run_execute (f->run, NULL, 120000);

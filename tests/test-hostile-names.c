@@ -11,19 +11,21 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include "vignette-names.h"
 
-#include "test-hostile-common.c"
-#include "test-hostile-raw.c"
+#include "test-hostile-common.h"
+#include "test-hostile-raw.h"
 
 /* Every path of a raw server (which takes any bytes in a path, where a
  * SoupServer refuses %2F and %00) answers with the same small PNG */
-static RawServer *
+static HostileRawServer *
 names_server_new (GBytes *png)
 {
-  RawServer *server = raw_server_new ();
+  HostileRawServer *server = hostile_raw_server_new ();
 
-  raw_server_add (server, NULL, RAW_CANNED, NULL, 0)->canned = raw_answer ("image/png", png);
+  hostile_raw_server_add (server, NULL, HOSTILE_RAW_CANNED, NULL, 0)->canned = hostile_raw_answer ("image/png", png);
   return server;
 }
 
@@ -145,8 +147,8 @@ static void
 test_hostile_names (void)
 {
   g_autoptr(GBytes) png = vignette_test_make_image (20, 16, "png", FALSE);
-  g_autoptr(RawServer) server = names_server_new (png);
-  g_autoptr(RawServer) other = names_server_new (png);
+  g_autoptr(HostileRawServer) server = names_server_new (png);
+  g_autoptr(HostileRawServer) other = names_server_new (png);
   g_autoptr(GPtrArray) refs = long_refs ();
   g_autofree char *top = vignette_test_make_temp_dir ();
   g_autofree char *work = g_build_filename (top, "work", NULL);
@@ -175,7 +177,7 @@ test_hostile_names (void)
   {
     g_autoptr(GBytes) body = g_bytes_new (html->str, html->len);
 
-    raw_server_add (server, "/page.html", RAW_CANNED, NULL, 0)->canned = raw_answer ("text/html; charset=utf-8", body);
+    hostile_raw_server_add (server, "/page.html", HOSTILE_RAW_CANNED, NULL, 0)->canned = hostile_raw_answer ("text/html; charset=utf-8", body);
   }
 
   g_assert_cmpint (g_mkdir_with_parents (cwd, 0755), ==, 0);

@@ -1,67 +1,34 @@
 /* test-hostile-raw.c: a raw HTTP server for what a SoupServer will not send
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Not a test of its own: test-hostile-http.c, test-hostile-content.c and
- * test-hostile-e2e.c include it (each hostile test is one source file in
- * tests/meson.build). A well-behaved SoupServer cannot reset a connection
- * before the first byte, stop short of its Content-Length, send a body that
- * never ends or a gzip body that expands without end; this one can. It is a
- * GSocketService on 127.0.0.1 driven by the test's main loop: every read,
- * write and pause is asynchronous, nothing blocks. Include it after
- * test-hostile-common.c.
+ * A well-behaved SoupServer cannot reset a connection before the first
+ * byte, stop short of its Content-Length, send a body that never ends or a
+ * gzip body that expands without end; this one can. It is a GSocketService
+ * on 127.0.0.1 driven by the test's main loop: every read, write and pause
+ * is asynchronous, nothing blocks.
  */
+#include "config.h"
+
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
 
-#include <gio/gio.h>
-
-typedef enum {
-  RAW_RESET,       /* read the request, then reset the connection (RST) before any byte */
-  RAW_CLOSE,       /* read the request, then close cleanly without answering */
-  RAW_SHORT_BODY,  /* Content-Length: length, then half of it, then close */
-  RAW_ENDLESS,     /* a body without Content-Length that never ends */
-  RAW_TRICKLE,     /* Content-Length: length, one byte every interval_ms */
-  RAW_GZIP_BOMB,   /* Content-Encoding: gzip, a deflate stream of zeros without end */
-  RAW_CANNED,      /* the bytes of `canned` as they are, then close */
-} RawBehaviour;
-
-typedef struct {
-  RawBehaviour  behaviour;
-  char         *content_type;
-  gsize         length;       /* the declared Content-Length */
-  guint         interval_ms;
-  gboolean      connection_close;  /* RAW_SHORT_BODY: say "Connection: close" */
-  GBytes       *canned;           /* RAW_CANNED: the answer; RAW_SHORT_BODY: the body */
-  guint         n_requests;
-  guint64       bytes_sent;   /* body bytes written, over every request */
-} RawRoute;
-
-typedef struct _RawServer RawServer;
+#include "test-hostile-raw.h"
 
 typedef struct {
   gatomicrefcount    ref;
-  RawServer         *server;      /* only while not closed */
+  HostileRawServer  *server;      /* only while not closed */
   GSocketConnection *connection;
   GCancellable      *cancellable;
   GByteArray        *request;
   guint8             buffer[4096];
-  RawRoute          *route;
+  HostileRawRoute   *route;
   GBytes            *chunk;       /* what the endless writers repeat */
   gsize              sent;
   guint              timeout_id;
   gboolean           closed;
 } RawConnection;
 
-struct _RawServer {
-  GSocketService *service;
-  guint           port;
-  GHashTable     *routes;       /* path → RawRoute */
-  RawRoute       *fallback;     /* for any other path, when set */
-  GPtrArray      *paths;        /* every path asked for, as sent */
-  GPtrArray      *connections;  /* open RawConnections */
-  guint64         endless_cap;  /* a safety net: the endless writers stop here */
-};
 
 /* A raw deflate stream of zeros, cut so that one piece can be repeated for
  * ever: the first piece starts the stream, and every later piece decodes to
@@ -70,7 +37,7 @@ static GBytes *gzip_head;
 static GBytes *gzip_repeat;
 #define GZIP_PIECE_ZEROS (1024 * 1024)
 
-G_GNUC_UNUSED static GBytes *
+static GBytes *
 compress_piece (GConverter   *compressor,
                 const guint8 *input,
                 gsize         length,
@@ -100,7 +67,7 @@ compress_piece (GConverter   *compressor,
   return g_byte_array_free_to_bytes (g_steal_pointer (&out));
 }
 
-G_GNUC_UNUSED static void
+static void
 make_gzip_pieces (void)
 {
   g_autoptr(GZlibCompressor) compressor = NULL;
@@ -126,9 +93,8 @@ make_gzip_pieces (void)
   gzip_repeat = g_bytes_ref (second);
 }
 
-/* For the tests: the first @n_pieces of the bomb must decode to zeros */
-G_GNUC_UNUSED static void
-check_gzip_pieces (guint n_pieces)
+void
+hostile_raw_check_gzip (guint n_pieces)
 {
   g_autoptr(GZlibDecompressor) decompressor = g_zlib_decompressor_new (G_ZLIB_COMPRESSOR_FORMAT_GZIP);
   g_autoptr(GByteArray) stream = g_byte_array_new ();
@@ -165,24 +131,24 @@ check_gzip_pieces (guint n_pieces)
   g_assert_cmpuint (total + 64 * 1024, >=, (guint64) n_pieces * GZIP_PIECE_ZEROS);
 }
 
-G_GNUC_UNUSED static void
+static void
 raw_route_free (gpointer data)
 {
-  RawRoute *route = data;
+  HostileRawRoute *route = data;
 
   g_free (route->content_type);
   g_clear_pointer (&route->canned, g_bytes_unref);
   g_free (route);
 }
 
-G_GNUC_UNUSED static RawConnection *
+static RawConnection *
 raw_connection_ref (RawConnection *conn)
 {
   g_atomic_ref_count_inc (&conn->ref);
   return conn;
 }
 
-G_GNUC_UNUSED static void
+static void
 raw_connection_unref (RawConnection *conn)
 {
   if (!g_atomic_ref_count_dec (&conn->ref))
@@ -199,7 +165,7 @@ raw_connection_unref (RawConnection *conn)
 /* Every asynchronous step holds a reference and, once called back, goes on
  * only while the connection is open: the server may have closed it (or been
  * freed) meanwhile. */
-G_GNUC_UNUSED static void
+static void
 raw_connection_close (RawConnection *conn)
 {
   if (conn->closed)
@@ -212,7 +178,7 @@ raw_connection_close (RawConnection *conn)
   g_io_stream_close (G_IO_STREAM (conn->connection), NULL, NULL);
 }
 
-G_GNUC_UNUSED static void
+static void
 raw_connection_drop (gpointer data)
 {
   RawConnection *conn = data;
@@ -221,10 +187,10 @@ raw_connection_drop (gpointer data)
   raw_connection_unref (conn);
 }
 
-G_GNUC_UNUSED static void
+static void
 raw_connection_finish (RawConnection *conn)
 {
-  RawServer *server = conn->server;
+  HostileRawServer *server = conn->server;
 
   if (conn->closed)
     return;
@@ -236,7 +202,7 @@ raw_connection_finish (RawConnection *conn)
   raw_connection_unref (conn);
 }
 
-G_GNUC_UNUSED static GOutputStream *
+static GOutputStream *
 raw_output (RawConnection *conn)
 {
   return g_io_stream_get_output_stream (G_IO_STREAM (conn->connection));
@@ -251,7 +217,7 @@ typedef struct {
   gsize          body_bytes;
 } RawWrite;
 
-G_GNUC_UNUSED static void
+static void
 on_raw_written (GObject      *source,
                 GAsyncResult *result,
                 gpointer      data)
@@ -283,7 +249,7 @@ on_raw_written (GObject      *source,
   raw_connection_unref (conn);
 }
 
-G_GNUC_UNUSED static void
+static void
 raw_write (RawConnection *conn,
            GBytes        *bytes,
            gboolean       is_body,
@@ -302,7 +268,7 @@ raw_write (RawConnection *conn,
                                    conn->cancellable, on_raw_written, write);
 }
 
-G_GNUC_UNUSED static void
+static void
 raw_write_text (RawConnection *conn,
                 char          *text,    /* taken */
                 RawNext        next)
@@ -312,10 +278,10 @@ raw_write_text (RawConnection *conn,
   raw_write (conn, bytes, FALSE, next);
 }
 
-G_GNUC_UNUSED static void
+static void
 raw_endless_next (RawConnection *conn)
 {
-  RawServer *server = conn->server;
+  HostileRawServer *server = conn->server;
 
   if (conn->sent >= server->endless_cap)
     {
@@ -327,7 +293,7 @@ raw_endless_next (RawConnection *conn)
   raw_write (conn, conn->chunk, TRUE, raw_endless_next);
 }
 
-G_GNUC_UNUSED static void
+static void
 raw_short_rest (RawConnection *conn)
 {
   /* Half the declared body (of `canned` when set), then the connection closes */
@@ -344,7 +310,7 @@ raw_short_rest (RawConnection *conn)
 
 static void raw_trickle_next (RawConnection *conn);
 
-G_GNUC_UNUSED static gboolean
+static gboolean
 on_trickle_tick (gpointer data)
 {
   RawConnection *conn = data;
@@ -363,13 +329,13 @@ on_trickle_tick (gpointer data)
 }
 
 /* The source is removed when the connection closes, so it holds no reference */
-G_GNUC_UNUSED static void
+static void
 raw_trickle_next (RawConnection *conn)
 {
   conn->timeout_id = g_timeout_add (conn->route->interval_ms, on_trickle_tick, conn);
 }
 
-G_GNUC_UNUSED static void
+static void
 raw_gzip_next (RawConnection *conn)
 {
   if (conn->chunk == NULL)
@@ -382,7 +348,7 @@ raw_gzip_next (RawConnection *conn)
   raw_endless_next (conn);
 }
 
-G_GNUC_UNUSED static void
+static void
 raw_reset (RawConnection *conn)
 {
   GSocket *socket = g_socket_connection_get_socket (conn->connection);
@@ -393,23 +359,23 @@ raw_reset (RawConnection *conn)
   raw_connection_finish (conn);
 }
 
-G_GNUC_UNUSED static void
+static void
 raw_respond (RawConnection *conn)
 {
-  RawRoute *route = conn->route;
+  HostileRawRoute *route = conn->route;
   const char *type = route->content_type ? route->content_type : "application/octet-stream";
 
   switch (route->behaviour)
     {
-    case RAW_RESET:
+    case HOSTILE_RAW_RESET:
       raw_reset (conn);
       break;
 
-    case RAW_CLOSE:
+    case HOSTILE_RAW_CLOSE:
       raw_connection_finish (conn);
       break;
 
-    case RAW_SHORT_BODY:
+    case HOSTILE_RAW_SHORT_BODY:
       raw_write_text (conn,
                       g_strdup_printf ("HTTP/1.1 200 OK\r\nContent-Type: %s\r\n"
                                        "Content-Length: %" G_GSIZE_FORMAT "\r\n%s\r\n",
@@ -418,7 +384,7 @@ raw_respond (RawConnection *conn)
                       raw_short_rest);
       break;
 
-    case RAW_ENDLESS:
+    case HOSTILE_RAW_ENDLESS:
       {
         g_autofree guint8 *block = g_malloc (64 * 1024);
 
@@ -433,7 +399,7 @@ raw_respond (RawConnection *conn)
       }
       break;
 
-    case RAW_TRICKLE:
+    case HOSTILE_RAW_TRICKLE:
       raw_write_text (conn,
                       g_strdup_printf ("HTTP/1.1 200 OK\r\nContent-Type: %s\r\n"
                                        "Content-Length: %" G_GSIZE_FORMAT "\r\nConnection: close\r\n\r\n",
@@ -441,7 +407,7 @@ raw_respond (RawConnection *conn)
                       raw_trickle_next);
       break;
 
-    case RAW_GZIP_BOMB:
+    case HOSTILE_RAW_GZIP_BOMB:
       make_gzip_pieces ();
       raw_write_text (conn,
                       g_strdup_printf ("HTTP/1.1 200 OK\r\nContent-Type: %s\r\n"
@@ -449,7 +415,7 @@ raw_respond (RawConnection *conn)
                       raw_gzip_next);
       break;
 
-    case RAW_CANNED:
+    case HOSTILE_RAW_CANNED:
       raw_write (conn, route->canned, FALSE, NULL);
       break;
 
@@ -461,7 +427,7 @@ raw_respond (RawConnection *conn)
 static void on_raw_read (GObject *source, GAsyncResult *result, gpointer data);
 static void raw_handle_request (RawConnection *conn, gsize n);
 
-G_GNUC_UNUSED static void
+static void
 raw_read_more (RawConnection *conn)
 {
   GInputStream *input = g_io_stream_get_input_stream (G_IO_STREAM (conn->connection));
@@ -470,7 +436,7 @@ raw_read_more (RawConnection *conn)
                              conn->cancellable, on_raw_read, raw_connection_ref (conn));
 }
 
-G_GNUC_UNUSED static void
+static void
 raw_not_found (RawConnection *conn)
 {
   raw_write_text (conn,
@@ -479,7 +445,7 @@ raw_not_found (RawConnection *conn)
                   NULL);
 }
 
-G_GNUC_UNUSED static void
+static void
 on_raw_read (GObject      *source,
              GAsyncResult *result,
              gpointer      data)
@@ -499,11 +465,11 @@ on_raw_read (GObject      *source,
   raw_connection_unref (conn);
 }
 
-G_GNUC_UNUSED static void
+static void
 raw_handle_request (RawConnection *conn,
                     gsize          n)
 {
-  RawServer *server = conn->server;
+  HostileRawServer *server = conn->server;
   const char *end;
   g_auto(GStrv) words = NULL;
   g_autofree char *line = NULL;
@@ -542,7 +508,7 @@ raw_handle_request (RawConnection *conn,
     conn->route = server->fallback;
   if (conn->route == NULL)
     {
-      static RawRoute not_found = { RAW_CANNED, };
+      static HostileRawRoute not_found = { HOSTILE_RAW_CANNED, };
 
       conn->route = &not_found;
       raw_not_found (conn);
@@ -553,13 +519,13 @@ raw_handle_request (RawConnection *conn,
   raw_respond (conn);
 }
 
-G_GNUC_UNUSED static gboolean
+static gboolean
 on_incoming (GSocketService    *service,
              GSocketConnection *connection,
              GObject           *source_object,
              gpointer           data)
 {
-  RawServer *server = data;
+  HostileRawServer *server = data;
   RawConnection *conn = g_new0 (RawConnection, 1);
 
   g_atomic_ref_count_init (&conn->ref);
@@ -573,14 +539,14 @@ on_incoming (GSocketService    *service,
   return TRUE;
 }
 
-G_GNUC_UNUSED static RawServer *
-raw_server_new (void)
+HostileRawServer *
+hostile_raw_server_new (void)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
   g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
   g_autoptr(GSocketAddress) bound = NULL;
-  RawServer *server = g_new0 (RawServer, 1);
+  HostileRawServer *server = g_new0 (HostileRawServer, 1);
 
   server->service = g_socket_service_new ();
   server->routes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, raw_route_free);
@@ -600,8 +566,8 @@ raw_server_new (void)
   return server;
 }
 
-G_GNUC_UNUSED static void
-raw_server_free (RawServer *server)
+void
+hostile_raw_server_free (HostileRawServer *server)
 {
   if (server == NULL)
     return;
@@ -616,17 +582,15 @@ raw_server_free (RawServer *server)
   g_free (server);
 }
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (RawServer, raw_server_free)
 
-/* @path NULL: the route for every path without one of its own */
-G_GNUC_UNUSED static RawRoute *
-raw_server_add (RawServer    *server,
+HostileRawRoute *
+hostile_raw_server_add (HostileRawServer    *server,
                 const char   *path,
-                RawBehaviour  behaviour,
+                HostileRawBehaviour  behaviour,
                 const char   *content_type,
                 gsize         length)
 {
-  RawRoute *route = g_new0 (RawRoute, 1);
+  HostileRawRoute *route = g_new0 (HostileRawRoute, 1);
 
   route->behaviour = behaviour;
   route->content_type = g_strdup (content_type);
@@ -643,9 +607,8 @@ raw_server_add (RawServer    *server,
   return route;
 }
 
-/* A whole, well-formed answer, for RAW_CANNED */
-G_GNUC_UNUSED static GBytes *
-raw_answer (const char *content_type,
+GBytes *
+hostile_raw_answer (const char *content_type,
             GBytes     *body)
 {
   g_autoptr(GByteArray) answer = g_byte_array_new ();
@@ -658,18 +621,18 @@ raw_answer (const char *content_type,
   return g_byte_array_free_to_bytes (g_steal_pointer (&answer));
 }
 
-G_GNUC_UNUSED static RawRoute *
-raw_server_get_route (RawServer  *server,
+HostileRawRoute *
+hostile_raw_server_get_route (HostileRawServer  *server,
                       const char *path)
 {
-  RawRoute *route = g_hash_table_lookup (server->routes, path);
+  HostileRawRoute *route = g_hash_table_lookup (server->routes, path);
 
   g_assert_nonnull (route);
   return route;
 }
 
-G_GNUC_UNUSED static char *
-raw_server_get_uri (RawServer  *server,
+char *
+hostile_raw_server_get_uri (HostileRawServer  *server,
                     const char *path)
 {
   return g_strdup_printf ("http://127.0.0.1:%u%s", server->port, path);

@@ -131,8 +131,12 @@ find_format (const char *name)
   g_autoptr(GSList) formats = gdk_pixbuf_get_formats ();
 
   for (GSList *l = formats; l != NULL; l = l->next)
-    if (g_strcmp0 (gdk_pixbuf_format_get_name (l->data), name) == 0)
-      return l->data;
+    {
+      g_autofree char *format_name = gdk_pixbuf_format_get_name (l->data);
+
+      if (g_strcmp0 (format_name, name) == 0)
+        return l->data;
+    }
 
   return NULL;
 }

@@ -220,7 +220,10 @@ request_complete (Request          *req,
                   VignetteResponse *response,
                   GError           *error)
 {
-  VignetteFetcher *self = req->self;
+  /* The caller's callback may drop the last reference to whoever owns the
+   * fetcher, and the task's reference goes below: keep it alive until the
+   * next requests are dispatched */
+  g_autoptr(VignetteFetcher) self = g_object_ref (req->self);
   GTask *task = req->task;
 
   g_assert (req->phase != PHASE_DONE);

@@ -262,10 +262,12 @@ test_demo (void)
   g_assert_cmpfloat (json_number (line, "items_ok"), ==, 3);
 
   /* Quit through the application's action; the last line has the figures */
-  g_dbus_connection_call_sync (bus, APP_ID, APP_PATH, "org.gtk.Actions", "Activate",
-                               g_variant_new ("(sava{sv})", "quit", NULL, NULL), NULL,
-                               G_DBUS_CALL_FLAGS_NONE, 10000, NULL, &error);
-  g_assert_no_error (error);
+  {
+    g_autoptr(GVariant) reply = g_dbus_connection_call_sync (bus, APP_ID, APP_PATH, "org.gtk.Actions", "Activate",
+                                                             g_variant_new ("(sava{sv})", "quit", NULL, NULL),
+                                                             NULL, G_DBUS_CALL_FLAGS_NONE, 10000, NULL, &error);
+    g_assert_no_error (error);
+  }
   g_assert_true (vignette_test_spin_until_cond (has_exited, app, TIMEOUT_MS, "the exit"));
   g_assert_cmpint (app->status, ==, 0);
 
