@@ -33,7 +33,8 @@ from bench_pil_thumbs import make_thumbnails  # noqa: E402  the same thumbnails 
 def thumbnail_bytes(data, name, output, sizes):
     """Runs in a worker process."""
     with Image.open(io.BytesIO(data)) as image:
-        make_thumbnails(image, name, output, sizes)
+        # zlib level 1, as vignette-cli: this comparison is about fetching
+        make_thumbnails(image, name, output, sizes, {'compress_level': 1})
 
 
 class Job:
