@@ -6,12 +6,14 @@
 # (//figure//img/@src), Pillow in a ProcessPoolExecutor (one process per
 # core, through run_in_executor) for the thumbnails, made exactly as
 # bench_pil_thumbs.py makes them (draft-mode decode, largest size first, PNG
-# with zlib level 1, DIR/<size>/<name>.png). A careful user's limits: the
+# with Pillow's defaults unless --compress-level is given, as vignette-cli's
+# level 1, DIR/<size>/<name>.png). A careful user's limits: the
 # connector allows 16 connections, 8 per host (vignette-cli's defaults), and a
 # semaphore bounds the images in flight (downloading or being thumbnailed) so
 # that memory does not grow with the gallery.
 #
-#   bench_asyncio.py [--pages 1-10] [--sizes LIST] [--jobs 16] [--per-host 8] -o OUT TEMPLATE
+#   bench_asyncio.py [--pages 1-10] [--sizes LIST] [--jobs 16] [--per-host 8]
+#                    [--compress-level N] -o OUT TEMPLATE
 
 import argparse
 import asyncio
@@ -30,17 +32,17 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench_pil_thumbs import make_thumbnails  # noqa: E402  the same thumbnails as the PIL program
 
 
-def thumbnail_bytes(data, name, output, sizes):
+def thumbnail_bytes(data, name, output, sizes, save_options):
     """Runs in a worker process."""
     with Image.open(io.BytesIO(data)) as image:
-        # zlib level 1, as vignette-cli: this comparison is about fetching
-        make_thumbnails(image, name, output, sizes, {'compress_level': 1})
+        make_thumbnails(image, name, output, sizes, save_options)
 
 
 class Job:
     def __init__(self, args):
         self.args = args
         self.sizes = sorted({int(s) for s in args.sizes.split(',')}, reverse=True)
+        self.save_options = {} if args.compress_level is None else {'compress_level': args.compress_level}
         self.pool = ProcessPoolExecutor(os.cpu_count())
         self.in_flight = asyncio.Semaphore(args.jobs)
         self.names = set()
@@ -64,7 +66,7 @@ class Job:
                     response.raise_for_status()
                     data = await response.read()
                 await asyncio.get_running_loop().run_in_executor(
-                    self.pool, thumbnail_bytes, data, name, self.args.output, self.sizes)
+                    self.pool, thumbnail_bytes, data, name, self.args.output, self.sizes, self.save_options)
                 self.done += 1
             except Exception as error:
                 self.failed += 1
@@ -100,6 +102,8 @@ def main():
     parser.add_argument('--sizes', default='100,200,300,400,500')
     parser.add_argument('--jobs', type=int, default=16)
     parser.add_argument('--per-host', type=int, default=8)
+    parser.add_argument('--compress-level', type=int, choices=range(10), metavar='0-9',
+                        help="PNG zlib level (default: Pillow's, 6)")
     args = parser.parse_args()
 
     first, _, last = args.pages.partition('-')
