@@ -9,6 +9,7 @@
 #include <gdk-pixbuf/gdk-pixbuf.h>
 
 #include "vignette-names.h"
+#include "vignette-stats.h"
 
 #include "test-utils.h"
 
@@ -184,6 +185,36 @@ test_json_reader (void)
 
       g_test_message ("not JSON: %s", bad[i]);
       g_assert_null (object);
+    }
+}
+
+/* Both front-ends print the strings of their --stats objects (version, page,
+ * progress text, which may hold a translated sentence) with this: quotes,
+ * backslashes and control characters escaped, UTF-8 kept */
+static void
+test_json_string (void)
+{
+  const char *texts[] = { "", "plain", "say \"hi\"", "C:\\dir\\", "line\nnext\ttab\x01",
+                          "37 sur 120 · 2 en échec" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (texts); i++)
+    {
+      g_autofree char *printed = NULL;
+      g_autofree char *object_text = NULL;
+      g_autoptr(GHashTable) object = NULL;
+      size_t length = 0;
+      FILE *out = open_memstream (&printed, &length);
+
+      g_assert_nonnull (out);
+      vignette_stats_print_json_string (out, texts[i]);
+      g_assert_cmpint (fclose (out), ==, 0);
+
+      g_test_message ("%s", printed);
+      g_assert_null (strchr (printed, '\n'));
+      object_text = g_strdup_printf ("{\"s\": %s}", printed);
+      object = parse_flat_json_object (object_text);
+      g_assert_nonnull (object);
+      g_assert_cmpstr (g_hash_table_lookup (object, "s"), ==, texts[i]);
     }
 }
 
@@ -747,6 +778,7 @@ main (int    argc,
   vignette_test_init (&argc, &argv);
 
   g_test_add_func ("/core/cli/json-reader", test_json_reader);
+  g_test_add_func ("/core/cli/json-string", test_json_string);
   g_test_add_func ("/core/cli/exit/all-ok", test_exit_all_ok);
   g_test_add_func ("/core/cli/exit/some-failed", test_exit_some_failed);
   g_test_add_func ("/core/cli/exit/nothing-processed", test_exit_nothing_processed);

@@ -23,9 +23,14 @@ remove_test_home (void)
   g_clear_pointer (&test_home, g_free);
 }
 
+/* Not G_TEST_OPTION_ISOLATE_DIRS: it also replaces the system data dirs
+ * (XDG_DATA_DIRS), so GIO loses the MIME database (content types of local
+ * files, sniffing), GSettings its schemas and GTK its icon theme. Only the
+ * user's folders are private to this process (and inherited by what it
+ * starts), set before any GLib call caches them. */
 void
-vignette_test_init (int    *argc,
-                    char ***argv)
+vignette_test_use_private_home (const char *prefix,
+                                gboolean    with_runtime_dir)
 {
   static const char * const variables[][2] = {
     { "HOME", "home" },
@@ -35,8 +40,29 @@ vignette_test_init (int    *argc,
     { "XDG_STATE_HOME", "state" },
     { "XDG_RUNTIME_DIR", "runtime" },
   };
+  g_autofree char *template = g_strconcat (prefix, "-XXXXXX", NULL);
   g_autoptr(GError) error = NULL;
 
+  g_assert_null (test_home);
+  test_home = g_dir_make_tmp (template, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (variables); i++)
+    {
+      g_autofree char *path = NULL;
+
+      if (!with_runtime_dir && g_str_equal (variables[i][0], "XDG_RUNTIME_DIR"))
+        continue;
+      path = g_build_filename (test_home, variables[i][1], NULL);
+      g_mkdir_with_parents (path, 0700);
+      g_setenv (variables[i][0], path, TRUE);
+    }
+  atexit (remove_test_home);
+}
+
+void
+vignette_test_init (int    *argc,
+                    char ***argv)
+{
   /* Messages are compared in English, here and in the CLI we start */
   g_setenv ("LC_ALL", "C", TRUE);
   g_unsetenv ("LANGUAGE");
@@ -46,21 +72,7 @@ vignette_test_init (int    *argc,
    * environment or from the desktop's settings */
   g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
 
-  /* Not G_TEST_OPTION_ISOLATE_DIRS: it also replaces the system data dirs
-   * (XDG_DATA_DIRS), so GIO loses the MIME database (content types of local
-   * files, sniffing) and GSettings its schemas. Only the user's folders are
-   * private to this process (and inherited by the CLI it starts), set
-   * before any GLib call caches them. */
-  test_home = g_dir_make_tmp ("vignette-test-XXXXXX", &error);
-  g_assert_no_error (error);
-  for (guint i = 0; i < G_N_ELEMENTS (variables); i++)
-    {
-      g_autofree char *path = g_build_filename (test_home, variables[i][1], NULL);
-
-      g_mkdir_with_parents (path, 0700);
-      g_setenv (variables[i][0], path, TRUE);
-    }
-  atexit (remove_test_home);
+  vignette_test_use_private_home ("vignette-test", TRUE);
 
   g_test_init (argc, argv, NULL);
   vignette_extractor_init ();

@@ -14,6 +14,12 @@ G_BEGIN_DECLS
 void      vignette_test_init              (int          *argc,
                                            char       ***argv);
 
+/* A private home and XDG user folders (XDG_RUNTIME_DIR too when
+ * @with_runtime_dir) under a new temporary folder named @prefix-XXXXXX,
+ * removed at exit: for vignette_test_init() and the UI tests' set-up. */
+void      vignette_test_use_private_home  (const char   *prefix,
+                                           gboolean      with_runtime_dir);
+
 /* A non-uniform picture (gradients and a pattern, so that encoders and
  * scalers have real work), encoded as "png" or "jpeg" (JPEG never has
  * alpha: @alpha is ignored for it). */

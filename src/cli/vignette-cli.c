@@ -128,22 +128,6 @@ parse_byte_size (const char  *value,
 }
 
 static void
-print_json_string (const char *text)
-{
-  putchar ('"');
-  for (const char *p = text; p && *p; p++)
-    {
-      if (*p == '"' || *p == '\\')
-        printf ("\\%c", *p);
-      else if ((guchar) *p < 0x20)
-        printf ("\\u%04x", (guchar) *p);
-      else
-        putchar (*p);
-    }
-  putchar ('"');
-}
-
-static void
 print_stats (VignetteRun *run,
              guint        jobs,
              guint        per_host,
@@ -175,7 +159,7 @@ print_stats (VignetteRun *run,
           vignette_get_peak_rss (), vignette_get_cpu_seconds (), stats.threads,
           stats.peak_workers, jobs, per_host, sequential ? "true" : "false",
           stats.n_retries, stats.n_files_written, stats.n_from_cache, n_sizes);
-  print_json_string (PACKAGE_VERSION);
+  vignette_stats_print_json_string (stdout, PACKAGE_VERSION);
   printf ("}\n");
   fflush (stdout);
   uselocale (previous);

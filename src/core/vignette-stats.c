@@ -153,3 +153,22 @@ vignette_tune_allocator (void)
   mallopt (M_MMAP_THRESHOLD, 256 * 1024);
 #endif
 }
+
+/* @text as a JSON string, quoted and escaped, for the one-line JSON objects
+ * that both front-ends print with --stats (no JSON library for so little) */
+void
+vignette_stats_print_json_string (FILE       *out,
+                                  const char *text)
+{
+  fputc ('"', out);
+  for (const char *p = text; p && *p; p++)
+    {
+      if (*p == '"' || *p == '\\')
+        fprintf (out, "\\%c", *p);
+      else if ((guchar) *p < 0x20)
+        fprintf (out, "\\u%04x", (guchar) *p);
+      else
+        fputc (*p, out);
+    }
+  fputc ('"', out);
+}

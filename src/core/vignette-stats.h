@@ -3,6 +3,8 @@
  */
 #pragma once
 
+#include <stdio.h>
+
 #include <glib.h>
 
 G_BEGIN_DECLS
@@ -16,5 +18,7 @@ void    vignette_stall_monitor_reset   (void);
 guint64 vignette_get_peak_rss          (void);
 void    vignette_tune_allocator        (void);
 double  vignette_get_cpu_seconds       (void);
+void    vignette_stats_print_json_string (FILE       *out,
+                                          const char *text);
 
 G_END_DECLS

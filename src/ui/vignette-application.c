@@ -44,22 +44,6 @@ struct _VignetteApplication
 
 G_DEFINE_FINAL_TYPE (VignetteApplication, vignette_application, ADW_TYPE_APPLICATION)
 
-static void
-print_json_string (const char *text)
-{
-  putchar ('"');
-  for (const char *p = text; p && *p; p++)
-    {
-      if (*p == '"' || *p == '\\')
-        printf ("\\%c", *p);
-      else if ((guchar) *p < 0x20)
-        printf ("\\u%04x", (guchar) *p);
-      else
-        putchar (*p);
-    }
-  putchar ('"');
-}
-
 /* Statistics ----------------------------------------------------------------- */
 
 static void
@@ -109,9 +93,9 @@ print_run_stats (VignetteApplication *self,
           frame_ms, vignette_frame_monitor_get_n_frames (self->frames),
           g_list_model_get_n_items (vignette_gallery_page_get_visible_items (
                                       vignette_window_get_gallery_page (window))));
-  print_json_string (vignette_window_get_page (window));
+  vignette_stats_print_json_string (stdout, vignette_window_get_page (window));
   printf (", \"progress\": ");
-  print_json_string (vignette_gallery_page_get_progress_text (vignette_window_get_gallery_page (window)));
+  vignette_stats_print_json_string (stdout, vignette_gallery_page_get_progress_text (vignette_window_get_gallery_page (window)));
   printf ("}\n");
   fflush (stdout);
   uselocale (previous);
@@ -460,7 +444,7 @@ vignette_application_shutdown (GApplication *application)
               "\"cpu_seconds\": %.3f, \"version\": ",
               self->n_runs, self->max_stall_ms, self->max_frame_ms, vignette_get_peak_rss (),
               vignette_get_cpu_seconds ());
-      print_json_string (PACKAGE_VERSION);
+      vignette_stats_print_json_string (stdout, PACKAGE_VERSION);
       printf ("}\n");
       fflush (stdout);
       uselocale (previous);

@@ -10,32 +10,13 @@
 #include "vignette-thumbnailer.h"
 #include "vignette-ui.h"
 
-static char *test_home;
-
-static void
-remove_test_home (void)
-{
-  if (test_home != NULL)
-    vignette_test_remove_tree (test_home);
-}
-
-/* gtk_test_init() without G_TEST_OPTION_ISOLATE_DIRS: that option also
- * replaces XDG_DATA_DIRS, and the window would lose the MIME database (the
- * content type of a local image) and the icon theme. Only the user's own
- * folders are private to the test, as in tests/test-utils.c. */
+/* gtk_test_init() without G_TEST_OPTION_ISOLATE_DIRS, for the reason given
+ * in tests/test-utils.c: the window needs the MIME database and the icon
+ * theme. */
 void
 vignette_ui_test_init (int    *argc,
                        char ***argv)
 {
-  static const char * const variables[][2] = {
-    { "HOME", "home" },
-    { "XDG_CACHE_HOME", "cache" },
-    { "XDG_CONFIG_HOME", "config" },
-    { "XDG_DATA_HOME", "data" },
-    { "XDG_STATE_HOME", "state" },
-  };
-  g_autoptr(GError) error = NULL;
-
   /* Messages are compared in English */
   g_setenv ("LC_ALL", "C.UTF-8", TRUE);
   g_unsetenv ("LANGUAGE");
@@ -43,16 +24,7 @@ vignette_ui_test_init (int    *argc,
   g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
   g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
 
-  test_home = g_dir_make_tmp ("vignette-ui-test-XXXXXX", &error);
-  g_assert_no_error (error);
-  for (guint i = 0; i < G_N_ELEMENTS (variables); i++)
-    {
-      g_autofree char *path = g_build_filename (test_home, variables[i][1], NULL);
-
-      g_mkdir_with_parents (path, 0700);
-      g_setenv (variables[i][0], path, TRUE);
-    }
-  atexit (remove_test_home);
+  vignette_test_use_private_home ("vignette-ui-test", FALSE);
 
   gtk_test_init (argc, argv, NULL);
   vignette_ui_init ();
