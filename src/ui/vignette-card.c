@@ -161,6 +161,14 @@ update_texture (VignetteCard *self)
       return;
     }
 
+  /* Off screen: GtkGridView keeps unmapped cards bound to items around
+   * the visible ones; they get pixels when they are mapped */
+  if (!gtk_widget_get_mapped (GTK_WIDGET (self)))
+    {
+      drop_texture (self);
+      return;
+    }
+
   thumbnail = vignette_thumbnails_pick (thumbnails, self->size);
   if (thumbnail->size == self->shown_size || thumbnail->size == self->loading_size)
     return;
@@ -353,6 +361,27 @@ on_item_notify (VignetteCard *self,
 }
 
 static void
+vignette_card_map (GtkWidget *widget)
+{
+  VignetteCard *self = VIGNETTE_CARD (widget);
+
+  GTK_WIDGET_CLASS (vignette_card_parent_class)->map (widget);
+
+  if (self->item != NULL && vignette_item_get_state (self->item) == VIGNETTE_ITEM_STATE_DONE)
+    update_texture (self);
+}
+
+/* Scrolled out of view: the texture goes back to the cache's bounded LRU
+ * only, so scrolling back is instant and memory follows the screen */
+static void
+vignette_card_unmap (GtkWidget *widget)
+{
+  drop_texture (VIGNETTE_CARD (widget));
+
+  GTK_WIDGET_CLASS (vignette_card_parent_class)->unmap (widget);
+}
+
+static void
 vignette_card_dispose (GObject *object)
 {
   VignetteCard *self = VIGNETTE_CARD (object);
@@ -432,6 +461,8 @@ vignette_card_class_init (VignetteCardClass *klass)
   object_class->finalize = vignette_card_finalize;
   object_class->get_property = vignette_card_get_property;
   object_class->set_property = vignette_card_set_property;
+  widget_class->map = vignette_card_map;
+  widget_class->unmap = vignette_card_unmap;
 
   properties[PROP_CACHE] =
     g_param_spec_object ("cache", NULL, NULL, VIGNETTE_TYPE_TEXTURE_CACHE,

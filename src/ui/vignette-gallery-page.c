@@ -43,6 +43,7 @@ struct _VignetteGalleryPage
   guint                 progress_timeout;
   gboolean              has_error;
   guint                 zoom_size;
+  guint                 columns_idle;
 };
 
 G_DEFINE_FINAL_TYPE (VignetteGalleryPage, vignette_gallery_page, GTK_TYPE_WIDGET)
@@ -232,6 +233,51 @@ on_scroll (GtkEventControllerScroll *controller,
   return TRUE;
 }
 
+/* How many cards exist. GtkGridView keeps widgets for max-columns × 30 rows
+ * (GTK_GRID_VIEW_MAX_VISIBLE_ROWS in GTK 4.8 to 4.10), whatever the number
+ * of columns that fit: a fixed cap high enough for 100 px cards on a wide
+ * screen would keep a card, and its texture, for every item of a gallery of
+ * a thousand images (measured: 1000 cards and 800 MB). So the cap follows
+ * the columns that fit the width at the zoom size. A card is at least the
+ * zoom size wide, so width / zoom never caps the columns the view would
+ * choose itself. */
+static guint
+wanted_max_columns (VignetteGalleryPage *self)
+{
+  GtkAdjustment *hadjustment = gtk_scrolled_window_get_hadjustment (self->scroller);
+  double width = gtk_adjustment_get_page_size (hadjustment);
+
+  if (width <= 0)
+    width = gtk_widget_get_width (GTK_WIDGET (self));
+  if (width <= 0)  /* not allocated yet: the first allocation will tell */
+    return gtk_grid_view_get_max_columns (self->grid_view);
+
+  return CLAMP ((guint) (width / self->zoom_size), 1, 64);
+}
+
+static gboolean
+update_max_columns (gpointer data)
+{
+  VignetteGalleryPage *self = data;
+  guint wanted = wanted_max_columns (self);
+
+  self->columns_idle = 0;
+  if (gtk_grid_view_get_max_columns (self->grid_view) != wanted)
+    gtk_grid_view_set_max_columns (self->grid_view, wanted);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* The width is known during the grid's own allocation, where a resize must
+ * not be queued: the new cap applies from the next frame */
+static void
+on_hadjustment_changed (VignetteGalleryPage *self)
+{
+  if (self->columns_idle == 0 &&
+      gtk_grid_view_get_max_columns (self->grid_view) != wanted_max_columns (self))
+    self->columns_idle = g_idle_add_full (G_PRIORITY_HIGH_IDLE, update_max_columns, self, NULL);
+}
+
 /* The factory: a card per visible cell, recycled */
 
 static void
@@ -270,6 +316,7 @@ vignette_gallery_page_dispose (GObject *object)
   if (self->run_signals != NULL)
     g_signal_group_set_target (self->run_signals, NULL);
   g_clear_handle_id (&self->progress_timeout, g_source_remove);
+  g_clear_handle_id (&self->columns_idle, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), VIGNETTE_TYPE_GALLERY_PAGE);
   vignette_widget_unparent_children (GTK_WIDGET (self));
   g_clear_object (&self->run_signals);
@@ -411,6 +458,9 @@ vignette_gallery_page_init (VignetteGalleryPage *self)
   for (guint size = VIGNETTE_ZOOM_MIN; size <= VIGNETTE_ZOOM_MAX; size += VIGNETTE_ZOOM_STEP)
     gtk_scale_add_mark (self->zoom_scale, size, GTK_POS_BOTTOM, NULL);
 
+  g_signal_connect_object (gtk_scrolled_window_get_hadjustment (self->scroller), "changed",
+                           G_CALLBACK (on_hadjustment_changed), self, G_CONNECT_SWAPPED);
+
   scroll = gtk_event_controller_scroll_new (GTK_EVENT_CONTROLLER_SCROLL_VERTICAL |
                                             GTK_EVENT_CONTROLLER_SCROLL_DISCRETE);
   gtk_event_controller_set_propagation_phase (scroll, GTK_PHASE_CAPTURE);
@@ -490,6 +540,7 @@ vignette_gallery_page_set_zoom_size (VignetteGalleryPage *self,
     return;
 
   self->zoom_size = size;
+  update_max_columns (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ZOOM_SIZE]);
 }
 

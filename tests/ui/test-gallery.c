@@ -364,6 +364,105 @@ test_page_filters (Fixture       *f,
   g_assert_cmpstr (vignette_gallery_page_get_view (f->page), ==, "grid");
 }
 
+/* A large gallery: GtkGridView keeps a card for max-columns × 30 rows of
+ * items, most of them unmapped, off screen. The page sets max-columns from
+ * the width and the zoom, so that there is no card per item, and a card
+ * holds a texture only while it is mapped, so that memory follows what is
+ * on screen, not the gallery. */
+typedef struct {
+  Fixture *f;
+  guint    max_cards;
+  guint    max_mapped;
+  guint    n_cards;       /* every card, mapped or not */
+  guint    n_mapped;
+  guint    n_textures;    /* cards that hold a texture */
+} Census;
+
+static void
+count_cards (GtkWidget *widget,
+             Census    *c)
+{
+  if (VIGNETTE_IS_CARD (widget))
+    {
+      c->n_cards++;
+      c->n_mapped += gtk_widget_get_mapped (widget);
+      c->n_textures += vignette_card_get_paintable (VIGNETTE_CARD (widget)) != NULL;
+      return;
+    }
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    count_cards (child, c);
+}
+
+static gboolean
+cards_bounded (gpointer data)
+{
+  Census *c = data;
+
+  c->n_cards = c->n_mapped = c->n_textures = 0;
+  count_cards (GTK_WIDGET (c->f->page), c);
+  return c->n_mapped > 0 && c->n_mapped <= c->max_mapped && c->n_textures == c->n_mapped &&
+         c->n_cards <= c->max_cards;
+}
+
+static void
+test_cards_bounded (void)
+{
+  Fixture fixture = { 0 }, *f = &fixture;
+  g_autoptr(GBytes) bytes = vignette_test_make_image (40, 30, "jpeg", FALSE);
+  g_autoptr(GError) error = NULL;
+  const guint n_images = 600;
+  Census c = { f, 0 };
+
+  f->folder = vignette_test_make_temp_dir ();
+  for (guint i = 0; i < n_images; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("image-%03u.jpg", i);
+      g_autofree char *path = g_build_filename (f->folder, name, NULL);
+
+      vignette_test_write_file (path, bytes);
+    }
+
+  f->run = vignette_run_new ();
+  g_object_set (f->run, "keep-thumbnails", TRUE, "use-cache", FALSE, NULL);
+  g_assert_true (vignette_run_add_source (f->run, f->folder, 1, 1, &error));
+  g_assert_no_error (error);
+
+  f->page = VIGNETTE_GALLERY_PAGE (vignette_gallery_page_new ());
+  f->window = GTK_WINDOW (gtk_window_new ());
+  gtk_window_set_default_size (f->window, 1024, 720);
+  gtk_window_set_child (f->window, GTK_WIDGET (f->page));
+  gtk_window_present (f->window);
+  vignette_gallery_page_set_zoom_size (f->page, 100);
+  vignette_gallery_page_set_run (f->page, f->run, "Many");
+  vignette_run_execute_async (f->run, NULL, on_executed, f);
+  g_assert_true (vignette_ui_test_wait (run_done, f, "the run"));
+  g_assert_cmpuint (vignette_run_get_n_done (f->run), ==, n_images);
+
+  /* 100 px cards: 1024 px hold at most 10 columns, so at most about 10 × 32
+   * cards (30 rows, a row above and below, and the focus), and textures
+   * only on screen */
+  c.max_cards = 10 * 32 + 2;
+  c.max_mapped = 10 * 6;   /* 720 px show 5 rows of ~140 px, and a part of a sixth */
+  if (!vignette_ui_test_wait (cards_bounded, &c, "at most 322 cards at 100 px"))
+    g_error ("%u cards, %u mapped, %u with a texture", c.n_cards, c.n_mapped, c.n_textures);
+  g_test_message ("100 px: %u cards for %u items, %u on screen, %u textures",
+                  c.n_cards, n_images, c.n_mapped, c.n_textures);
+  g_assert_cmpuint (count_columns (f), >=, 5);
+
+  /* 500 px cards: 2 columns at the most; the cards no longer needed go
+   * away with their textures */
+  vignette_gallery_page_set_zoom_size (f->page, 500);
+  c.max_cards = 2 * 32 + 2;
+  c.max_mapped = 2 * 2;    /* one row of ~550 px, and a part of a second */
+  if (!vignette_ui_test_wait (cards_bounded, &c, "at most 66 cards at 500 px"))
+    g_error ("%u cards, %u mapped, %u with a texture", c.n_cards, c.n_mapped, c.n_textures);
+  g_test_message ("500 px: %u cards, %u on screen, %u textures", c.n_cards, c.n_mapped, c.n_textures);
+
+  fixture_tear_down (f, NULL);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -375,6 +474,7 @@ main (int    argc,
   g_test_add ("/ui/gallery/zoom", Fixture, NULL, fixture_set_up, test_zoom, fixture_tear_down);
   g_test_add ("/ui/gallery/narrow", Fixture, NULL, fixture_set_up, test_narrow, fixture_tear_down);
   g_test_add ("/ui/gallery/filters", Fixture, NULL, fixture_set_up, test_page_filters, fixture_tear_down);
+  g_test_add_func ("/ui/gallery/cards-bounded", test_cards_bounded);
 
   return g_test_run ();
 }
