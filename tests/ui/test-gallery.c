@@ -142,23 +142,13 @@ run_done (gpointer data)
   return ((Fixture *) data)->done;
 }
 
+/* A run over f->folder in a 1024 × 720 window, at @zoom, until it is done */
 static void
-fixture_set_up (Fixture       *f,
-                gconstpointer  data)
+show_folder (Fixture    *f,
+             guint       zoom,
+             const char *title)
 {
-  static const char * const names[] = {
-    "apple.jpg", "banana.jpg", "cherry.jpg", "date.jpg", "elder.jpg", "fig.jpg", "grape.jpg", "kiwi.jpg",
-  };
   g_autoptr(GError) error = NULL;
-
-  f->folder = vignette_test_make_temp_dir ();
-  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
-    {
-      g_autoptr(GBytes) bytes = vignette_test_make_image (640, 480, "jpeg", FALSE);
-      g_autofree char *path = g_build_filename (f->folder, names[i], NULL);
-
-      vignette_test_write_file (path, bytes);
-    }
 
   f->run = vignette_run_new ();
   g_object_set (f->run, "keep-thumbnails", TRUE, "use-cache", FALSE, NULL);
@@ -171,9 +161,30 @@ fixture_set_up (Fixture       *f,
   gtk_window_set_child (f->window, GTK_WIDGET (f->page));
   gtk_window_present (f->window);
 
-  vignette_gallery_page_set_run (f->page, f->run, "Fruit");
+  vignette_gallery_page_set_zoom_size (f->page, zoom);
+  vignette_gallery_page_set_run (f->page, f->run, title);
   vignette_run_execute_async (f->run, NULL, on_executed, f);
   g_assert_true (vignette_ui_test_wait (run_done, f, "the run"));
+}
+
+static void
+fixture_set_up (Fixture       *f,
+                gconstpointer  data)
+{
+  static const char * const names[] = {
+    "apple.jpg", "banana.jpg", "cherry.jpg", "date.jpg", "elder.jpg", "fig.jpg", "grape.jpg", "kiwi.jpg",
+  };
+
+  f->folder = vignette_test_make_temp_dir ();
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autoptr(GBytes) bytes = vignette_test_make_image (640, 480, "jpeg", FALSE);
+      g_autofree char *path = g_build_filename (f->folder, names[i], NULL);
+
+      vignette_test_write_file (path, bytes);
+    }
+
+  show_folder (f, 200, "Fruit");
 }
 
 static void
@@ -411,7 +422,6 @@ test_cards_bounded (void)
 {
   Fixture fixture = { 0 }, *f = &fixture;
   g_autoptr(GBytes) bytes = vignette_test_make_image (40, 30, "jpeg", FALSE);
-  g_autoptr(GError) error = NULL;
   const guint n_images = 600;
   Census c = { f, 0 };
 
@@ -424,20 +434,7 @@ test_cards_bounded (void)
       vignette_test_write_file (path, bytes);
     }
 
-  f->run = vignette_run_new ();
-  g_object_set (f->run, "keep-thumbnails", TRUE, "use-cache", FALSE, NULL);
-  g_assert_true (vignette_run_add_source (f->run, f->folder, 1, 1, &error));
-  g_assert_no_error (error);
-
-  f->page = VIGNETTE_GALLERY_PAGE (vignette_gallery_page_new ());
-  f->window = GTK_WINDOW (gtk_window_new ());
-  gtk_window_set_default_size (f->window, 1024, 720);
-  gtk_window_set_child (f->window, GTK_WIDGET (f->page));
-  gtk_window_present (f->window);
-  vignette_gallery_page_set_zoom_size (f->page, 100);
-  vignette_gallery_page_set_run (f->page, f->run, "Many");
-  vignette_run_execute_async (f->run, NULL, on_executed, f);
-  g_assert_true (vignette_ui_test_wait (run_done, f, "the run"));
+  show_folder (f, 100, "Many");
   g_assert_cmpuint (vignette_run_get_n_done (f->run), ==, n_images);
 
   /* 100 px cards: 1024 px hold at most 10 columns, so at most about 10 × 32
