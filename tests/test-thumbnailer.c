@@ -829,6 +829,18 @@ test_unsupported (void)
 
   text = g_bytes_new_static (plain, sizeof plain - 1);
   check_refused (text, "notes.jpg", VIGNETTE_ERROR_NOT_AN_IMAGE);
+
+  /* Bodies that stop inside the start of an SVG or XML prologue, in
+   * buffers of exactly their size: the sniffer must not read past the end
+   * (tools/test-valgrind runs this test: the reads would be inside GLib,
+   * where AddressSanitizer does not look) */
+  for (const char * const *prefix = (const char * const[]) { "<?xml", "<!DOCTYPE svg", NULL }; *prefix; prefix++)
+    for (gsize n = 1; n < strlen (*prefix); n++)
+      {
+        g_autoptr(GBytes) cut = g_bytes_new (*prefix, n);
+
+        check_refused (cut, "cut.svg", VIGNETTE_ERROR_NOT_AN_IMAGE);
+      }
 }
 
 static void

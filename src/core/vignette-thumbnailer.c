@@ -372,6 +372,18 @@ decode_error (const Prepare *prep,
   return result;
 }
 
+
+/* Whether @data, @length bytes and not NUL-terminated, starts with @prefix, in any case */
+static gboolean
+starts_with_ci (const guchar *data,
+                gsize         length,
+                const char   *prefix)
+{
+  gsize n = strlen (prefix);
+
+  return length >= n && g_ascii_strncasecmp ((const char *) data, prefix, n) == 0;
+}
+
 /* The gdk-pixbuf loader for @data, from its first bytes, or NULL. Only the
  * formats a web page or a photo folder holds are read: the other loaders
  * (ani, icns, qtif, tga, xpm, xbm, pnm…) are old code that strangers' files
@@ -403,15 +415,11 @@ sniff_loader (const guchar *data,
     skip = 3;
   while (skip < length && g_ascii_isspace (data[skip]))
     skip++;
-  if (length - skip >= 4 &&
-      (g_ascii_strncasecmp ((const char *) data + skip, "<svg", 4) == 0 ||
-       g_ascii_strncasecmp ((const char *) data + skip, "<?xml", 5) == 0 ||
-       g_ascii_strncasecmp ((const char *) data + skip, "<!DOCTYPE svg", 13) == 0))
+  if (starts_with_ci (data + skip, length - skip, "<svg") ||
+      starts_with_ci (data + skip, length - skip, "<?xml") ||
+      starts_with_ci (data + skip, length - skip, "<!DOCTYPE svg"))
     {
-      gsize window = MIN (length - skip, (gsize) 4096);
-      g_autofree char *head = g_strndup ((const char *) data + skip, window);
-
-      if (strstr (head, "<svg") != NULL)
+      if (g_strstr_len ((const char *) data + skip, MIN (length - skip, (gsize) 4096), "<svg") != NULL)
         return "svg";
     }
 
