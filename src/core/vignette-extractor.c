@@ -416,27 +416,7 @@ source_type_is_readable (xmlNode *source)
          g_ascii_strncasecmp (type, "image/heic", 10) != 0;
 }
 
-static xmlNode *
-next_in_subtree (xmlNode *node,
-                 xmlNode *root)
-{
-  if (node->children != NULL && node->type == XML_ELEMENT_NODE)
-    return node->children;
-
-  while (node != NULL && node != root)
-    {
-      if (node->next != NULL)
-        return node->next;
-      node = node->parent;
-    }
-
-  return NULL;
-}
-
-/* Marks the <img> and <source> elements under @root as given by it. The
- * HTML 4 parser of libxml2 does not know that <source> is empty, so a
- * <picture>'s sources and img may nest inside each other: look at every
- * descendant, not only at the children. */
+/* The node after @node and its descendants, within @root (NULL: the document) */
 static xmlNode *
 next_after_subtree (xmlNode *node,
                     xmlNode *root)
@@ -451,31 +431,48 @@ next_after_subtree (xmlNode *node,
   return NULL;
 }
 
-/* A nested <a> or <picture> answers for its own images: not descending into
- * it keeps this linear on a page of thousands of nested links. */
+/* Document order within @root */
+static xmlNode *
+next_in_subtree (xmlNode *node,
+                 xmlNode *root)
+{
+  if (node->children != NULL && node->type == XML_ELEMENT_NODE)
+    return node->children;
+
+  return next_after_subtree (node, root);
+}
+
+/* Document order within @root, passing over a nested <a> or <picture>: it
+ * answers for its own images, and not descending into it keeps a walk
+ * linear on a page of thousands of nested links. */
+static xmlNode *
+next_own_node (xmlNode *node,
+               xmlNode *root)
+{
+  if (node->children != NULL && node->type == XML_ELEMENT_NODE &&
+      !node_is (node, "a") && !node_is (node, "picture"))
+    return node->children;
+
+  return next_after_subtree (node, root);
+}
+
+/* Marks the <img> and <source> elements under @root as given by it. The
+ * HTML 4 parser of libxml2 does not know that <source> is empty, so a
+ * <picture>'s sources and img may nest inside each other: look at every
+ * descendant, not only at the children. */
 static void
 consume_images (Extraction *ex,
                 xmlNode    *root,
                 xmlNode   **first_img)
 {
-  xmlNode *node = root->children;
-
-  while (node != NULL)
+  for (xmlNode *node = root->children; node != NULL; node = next_own_node (node, root))
     {
-      if (node_is (node, "a") || node_is (node, "picture"))
-        {
-          node = next_after_subtree (node, root);
-          continue;
-        }
-
       if (node_is (node, "img") || node_is (node, "source"))
         {
           if (first_img != NULL && *first_img == NULL && node_is (node, "img"))
             *first_img = node;
           g_hash_table_add (ex->consumed, node);
         }
-
-      node = next_in_subtree (node, root);
     }
 }
 
@@ -487,22 +484,14 @@ picture_best_uri (Extraction *ex,
 
   consume_images (ex, picture, &img);
 
-  for (xmlNode *node = picture->children; node != NULL; )
+  for (xmlNode *node = picture->children; node != NULL; node = next_own_node (node, picture))
     {
       char *best;
-
-      if (node_is (node, "a") || node_is (node, "picture"))
-        {
-          node = next_after_subtree (node, picture);
-          continue;
-        }
 
       if (node_is (node, "source") && source_type_is_readable (node) &&
           ((best = best_from_srcset_attr (node, "srcset")) != NULL ||
            (best = best_from_srcset_attr (node, "data-srcset")) != NULL))
         return best;
-
-      node = next_in_subtree (node, picture);
     }
 
   return img ? img_best_uri (img) : NULL;

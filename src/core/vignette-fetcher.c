@@ -502,23 +502,18 @@ attempt_failed (Request *req,
       return;
     }
 
-  if (is_transient_io_error (error))
-    {
-      g_autofree char *why = vignette_clean_message (error->message);
-      GError *wrapped = g_error_new (VIGNETTE_ERROR, VIGNETTE_ERROR_NETWORK,
-                                     /* Translators: "Could not fetch https://…: Connection refused" */
-                                     _("Could not fetch %s: %s"), req->original_uri, why);
-      g_error_free (error);
-      retry_or_fail (req, wrapped, -1);
-      return;
-    }
-
   {
+    gboolean transient = is_transient_io_error (error);
     g_autofree char *why = vignette_clean_message (error->message);
     GError *wrapped = g_error_new (VIGNETTE_ERROR, VIGNETTE_ERROR_NETWORK,
+                                   /* Translators: "Could not fetch https://…: Connection refused" */
                                    _("Could not fetch %s: %s"), req->original_uri, why);
+
     g_error_free (error);
-    request_complete (req, NULL, wrapped);
+    if (transient)
+      retry_or_fail (req, wrapped, -1);
+    else
+      request_complete (req, NULL, wrapped);
   }
 }
 
