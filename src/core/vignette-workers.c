@@ -145,7 +145,11 @@ vignette_workers_new (guint n_threads)
   VignetteWorkers *self = g_object_new (VIGNETTE_TYPE_WORKERS, NULL);
 
   self->n_threads = n_threads > 0 ? n_threads : vignette_default_n_threads ();
-  self->pool = g_thread_pool_new (run_job, self, (int) self->n_threads, FALSE, NULL);
+  /* Exclusive: the threads are lowered for good (lower_thread_priority),
+   * and a non-exclusive pool hands an idle thread back to GLib's spare
+   * threads, from which GTask's shared pool (the saver, GIO's blocking
+   * calls) would take it at batch priority */
+  self->pool = g_thread_pool_new (run_job, self, (int) self->n_threads, TRUE, NULL);
 
   return self;
 }
