@@ -169,7 +169,7 @@ update_texture (VignetteCard *self)
       return;
     }
 
-  thumbnail = vignette_thumbnails_pick (thumbnails, self->size);
+  thumbnail = vignette_thumbnails_lookup (thumbnails, self->size);
   if (thumbnail->size == self->shown_size || thumbnail->size == self->loading_size)
     return;
 

@@ -130,7 +130,7 @@ update_picture (VignetteDetailView *self)
   /* Before the first allocation, the largest: it is the likeliest to fit */
   wanted = self->area_width > 0
     ? vignette_thumbnails_pick_fitting (thumbnails, self->area_width - 24, self->area_height - 24)
-    : vignette_thumbnails_pick (thumbnails, VIGNETTE_ZOOM_MAX);
+    : vignette_thumbnails_lookup (thumbnails, VIGNETTE_ZOOM_MAX);
 
   if (wanted->size == self->shown_size || wanted->size == self->loading_size)
     return;
@@ -303,6 +303,21 @@ on_items_changed (VignetteDetailView *self,
   guint n_items = g_list_model_get_n_items (self->model);
   g_autoptr(VignetteItem) item = NULL;
 
+  /* Where the item shown is now when the change left it alone (most
+   * changes: pages expanded after it, or before it) */
+  if (self->item != NULL && (position > self->position || position + removed <= self->position))
+    {
+      guint now = position > self->position ? self->position : self->position - removed + added;
+      g_autoptr(VignetteItem) candidate = now < n_items ? g_list_model_get_item (self->model, now) : NULL;
+
+      if (candidate == self->item)
+        {
+          self->position = now;
+          update (self);
+          return;
+        }
+    }
+
   /* Follow the item shown if it moved (a page before it was expanded) */
   for (guint i = 0; self->item != NULL && i < n_items; i++)
     {
@@ -418,7 +433,7 @@ copy_image_action (GtkWidget  *widget,
   if (thumbnails == NULL || vignette_thumbnails_get_n_sizes (thumbnails) == 0)
     return;
 
-  vignette_texture_cache_load_async (self->cache, vignette_thumbnails_pick (thumbnails, VIGNETTE_ZOOM_MAX),
+  vignette_texture_cache_load_async (self->cache, vignette_thumbnails_lookup (thumbnails, VIGNETTE_ZOOM_MAX),
                                      NULL, on_copy_loaded, g_object_ref (self));
 }
 
@@ -481,7 +496,7 @@ save_image_action (GtkWidget  *widget,
   if (thumbnails == NULL || vignette_thumbnails_get_n_sizes (thumbnails) == 0)
     return;
 
-  largest = vignette_thumbnails_pick (thumbnails, VIGNETTE_ZOOM_MAX);
+  largest = vignette_thumbnails_lookup (thumbnails, VIGNETTE_ZOOM_MAX);
   base = vignette_item_get_save_name (self->item) ? vignette_item_get_save_name (self->item)
                                                   : vignette_item_get_name (self->item);
   stem = g_strdup (base);

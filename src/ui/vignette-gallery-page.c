@@ -44,6 +44,7 @@ struct _VignetteGalleryPage
   gboolean              has_error;
   guint                 zoom_size;
   guint                 columns_idle;
+  gboolean              failures_changed;  /* the only-failed filter must look again */
 };
 
 G_DEFINE_FINAL_TYPE (VignetteGalleryPage, vignette_gallery_page, GTK_TYPE_WIDGET)
@@ -113,6 +114,14 @@ refresh_progress (VignetteGalleryPage *self)
       saving = vignette_run_get_saving (self->run);
     }
 
+  /* One pass of the only-failed filter over the gallery per refresh, not
+   * one per failed item */
+  if (self->failures_changed)
+    {
+      self->failures_changed = FALSE;
+      vignette_item_filter_states_changed (self->filter);
+    }
+
   g_free (self->progress_text);
   self->progress_text = vignette_format_progress (n_done + n_failed + n_cancelled, n_items, n_failed);
 
@@ -168,7 +177,7 @@ flush_progress (VignetteGalleryPage *self)
 static void
 on_run_failed_changed (VignetteGalleryPage *self)
 {
-  vignette_item_filter_states_changed (self->filter);
+  self->failures_changed = TRUE;
   update_progress (self);
 }
 

@@ -4,7 +4,7 @@
  * A GtkFilterListModel does not watch its items, so when items fail (or are
  * retried) while "only failed" is on, the gallery calls
  * vignette_item_filter_states_changed(); that costs one pass over the model
- * and only happens when the run's failure count changes.
+ * and happens at most once per progress refresh of the gallery page.
  */
 #include "config.h"
 
@@ -41,6 +41,29 @@ fold (const char *text)
   return normalized ? g_utf8_casefold (normalized, -1) : NULL;
 }
 
+/* An item's name never changes (it comes from its address): folded once,
+ * not on every keystroke of a search over the whole gallery */
+static const char *
+folded_name (VignetteItem *item)
+{
+  static GQuark quark;
+  char *name;
+
+  if (G_UNLIKELY (quark == 0))
+    quark = g_quark_from_static_string ("vignette-folded-name");
+
+  name = g_object_get_qdata (G_OBJECT (item), quark);
+  if (name == NULL)
+    {
+      name = fold (vignette_item_get_name (item));
+      if (name == NULL)
+        name = g_strdup ("");
+      g_object_set_qdata_full (G_OBJECT (item), quark, name, g_free);
+    }
+
+  return name;
+}
+
 static gboolean
 vignette_item_filter_match (GtkFilter *filter,
                             gpointer   object)
@@ -53,7 +76,7 @@ vignette_item_filter_match (GtkFilter *filter,
 
   if (self->folded != NULL)
     {
-      g_autofree char *name = fold (vignette_item_get_name (item));
+      const char *name = folded_name (item);
 
       if (name == NULL || strstr (name, self->folded) == NULL)
         return FALSE;

@@ -250,32 +250,6 @@ vignette_texture_cache_get_n_decoded (VignetteTextureCache *self)
   return self->n_decoded;
 }
 
-/* The stored size for a zoom level: that size, or else the nearest larger,
- * or else the largest there is */
-const VignetteThumbnail *
-vignette_thumbnails_pick (VignetteThumbnails *thumbnails,
-                          guint               size)
-{
-  const VignetteThumbnail *best = NULL;
-  const VignetteThumbnail *largest = NULL;
-
-  g_return_val_if_fail (thumbnails != NULL, NULL);
-
-  for (guint i = 0; i < vignette_thumbnails_get_n_sizes (thumbnails); i++)
-    {
-      const VignetteThumbnail *t = vignette_thumbnails_get_nth (thumbnails, i);
-
-      if (t->size == size)
-        return t;
-      if (t->size > size && (best == NULL || t->size < best->size))
-        best = t;
-      if (largest == NULL || t->size > largest->size)
-        largest = t;
-    }
-
-  return best ? best : largest;
-}
-
 /* The largest stored thumbnail whose real size fits in width × height, or
  * the smallest one when none fits */
 const VignetteThumbnail *

@@ -32,8 +32,6 @@ gsize                 vignette_texture_cache_get_bytes    (VignetteTextureCache 
 guint                 vignette_texture_cache_get_n_entries (VignetteTextureCache   *self);
 guint                 vignette_texture_cache_get_n_decoded (VignetteTextureCache   *self);
 
-const VignetteThumbnail *vignette_thumbnails_pick         (VignetteThumbnails      *thumbnails,
-                                                           guint                    size);
 const VignetteThumbnail *vignette_thumbnails_pick_fitting (VignetteThumbnails      *thumbnails,
                                                            int                      width,
                                                            int                      height);

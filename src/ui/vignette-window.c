@@ -685,13 +685,9 @@ void
 vignette_window_show_toast (VignetteWindow *self,
                             const char     *message)
 {
-  g_autofree char *escaped = NULL;
-
   g_return_if_fail (VIGNETTE_IS_WINDOW (self));
 
-  /* A toast's title is markup; messages may quote addresses with & in them */
-  escaped = g_markup_escape_text (message, -1);
-  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (escaped));
+  vignette_show_toast (GTK_WIDGET (self->toast_overlay), message);
 }
 
 VignetteStartPage *
