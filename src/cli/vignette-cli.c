@@ -135,16 +135,12 @@ print_stats (VignetteRun *run,
 {
   VignetteRunStats stats;
   guint n_sizes;
-  locale_t c_numeric, previous;
 
   vignette_run_get_stats (run, &stats);
   vignette_run_get_sizes (run, &n_sizes);
 
-  /* One JSON object on stdout, with a decimal point whatever the user's
-   * locale (a French one would write commas and break the JSON) */
-  c_numeric = newlocale (LC_NUMERIC_MASK, "C", (locale_t) 0);
-  previous = uselocale (c_numeric);
-  printf ("{\"wall_seconds\": %.3f, \"items_ok\": %u, \"items_failed\": %u, \"items_cancelled\": %u, "
+  /* One JSON object on stdout */
+  vignette_stats_printf (stdout, "{\"wall_seconds\": %.3f, \"items_ok\": %u, \"items_failed\": %u, \"items_cancelled\": %u, "
           "\"pages\": %u, \"bytes\": %" G_GUINT64_FORMAT ", \"peak_concurrent_requests\": %u, "
           "\"max_main_loop_stall_ms\": %.2f, \"max_main_loop_stall_cpu_ms\": %.2f, "
           "\"max_main_loop_busy_ms\": %.2f, \"decode_seconds\": %.3f, \"images_per_second\": %.2f, "
@@ -162,8 +158,6 @@ print_stats (VignetteRun *run,
   vignette_stats_print_json_string (stdout, PACKAGE_VERSION);
   printf ("}\n");
   fflush (stdout);
-  uselocale (previous);
-  freelocale (c_numeric);
 }
 
 static void

@@ -9,7 +9,9 @@
  */
 #include "config.h"
 
+#include <locale.h>
 #include <malloc.h>
+#include <stdarg.h>
 #include <sys/resource.h>
 #include <time.h>
 
@@ -173,4 +175,26 @@ vignette_stats_print_json_string (FILE       *out,
         fputc (*p, out);
     }
   fputc ('"', out);
+}
+
+/* printf for the --stats JSON: decimal points whatever the user's locale
+ * (a French one would write commas and break the JSON) */
+void
+vignette_stats_printf (FILE       *out,
+                       const char *format,
+                       ...)
+{
+  locale_t c_numeric = newlocale (LC_NUMERIC_MASK, "C", (locale_t) 0);
+  locale_t previous = c_numeric != (locale_t) 0 ? uselocale (c_numeric) : (locale_t) 0;
+  va_list args;
+
+  va_start (args, format);
+  vfprintf (out, format, args);
+  va_end (args);
+
+  if (c_numeric != (locale_t) 0)
+    {
+      uselocale (previous);
+      freelocale (c_numeric);
+    }
 }

@@ -20,5 +20,8 @@ void    vignette_tune_allocator        (void);
 double  vignette_get_cpu_seconds       (void);
 void    vignette_stats_print_json_string (FILE       *out,
                                           const char *text);
+void    vignette_stats_printf          (FILE       *out,
+                                        const char *format,
+                                        ...) G_GNUC_PRINTF (2, 3);
 
 G_END_DECLS

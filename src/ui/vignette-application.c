@@ -79,11 +79,9 @@ print_run_stats (VignetteApplication *self,
 {
   VignetteRun *run = vignette_window_get_run (window);
   VignetteRunStats stats;
-  locale_t c_numeric = newlocale (LC_NUMERIC_MASK, "C", (locale_t) 0);
-  locale_t previous = uselocale (c_numeric);  /* JSON wants decimal points */
 
   vignette_run_get_stats (run, &stats);
-  printf ("{\"event\": \"run-finished\", \"items\": %u, \"items_ok\": %u, \"items_failed\": %u, "
+  vignette_stats_printf (stdout, "{\"event\": \"run-finished\", \"items\": %u, \"items_ok\": %u, \"items_failed\": %u, "
           "\"items_cancelled\": %u, \"wall_seconds\": %.3f, \"max_main_loop_stall_ms\": %.2f, "
           "\"max_main_loop_stall_cpu_ms\": %.2f, \"max_main_loop_busy_ms\": %.2f, "
           "\"max_frame_interval_ms\": %.2f, \"frames\": %" G_GUINT64_FORMAT ", "
@@ -98,8 +96,6 @@ print_run_stats (VignetteApplication *self,
   vignette_stats_print_json_string (stdout, vignette_gallery_page_get_progress_text (vignette_window_get_gallery_page (window)));
   printf ("}\n");
   fflush (stdout);
-  uselocale (previous);
-  freelocale (c_numeric);
 }
 
 /* Notifications -------------------------------------------------------------- */
@@ -435,11 +431,8 @@ vignette_application_shutdown (GApplication *application)
 
   if (self->stats)
     {
-      locale_t c_numeric = newlocale (LC_NUMERIC_MASK, "C", (locale_t) 0);
-      locale_t previous = uselocale (c_numeric);
-
       vignette_frame_monitor_stop (self->frames);
-      printf ("{\"event\": \"exit\", \"runs\": %u, \"max_main_loop_stall_ms\": %.2f, "
+      vignette_stats_printf (stdout, "{\"event\": \"exit\", \"runs\": %u, \"max_main_loop_stall_ms\": %.2f, "
               "\"max_frame_interval_ms\": %.2f, \"peak_rss_bytes\": %" G_GUINT64_FORMAT ", "
               "\"cpu_seconds\": %.3f, \"version\": ",
               self->n_runs, self->max_stall_ms, self->max_frame_ms, vignette_get_peak_rss (),
@@ -447,8 +440,6 @@ vignette_application_shutdown (GApplication *application)
       vignette_stats_print_json_string (stdout, PACKAGE_VERSION);
       printf ("}\n");
       fflush (stdout);
-      uselocale (previous);
-      freelocale (c_numeric);
     }
 
   G_APPLICATION_CLASS (vignette_application_parent_class)->shutdown (application);
