@@ -31,13 +31,13 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/resource.h>
 
 #include <glib-unix.h>
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
 
 #include "vignette-demo-site.h"
+#include "vignette-stats.h"
 
 /* Bump when the drawing changes, so that old cached photos are not reused */
 #define PHOTO_GENERATION 1
@@ -311,18 +311,6 @@ load_photos (Site        *site,
 
 /* Counting ------------------------------------------------------------------ */
 
-static double
-cpu_seconds (void)
-{
-  struct rusage usage;
-
-  if (getrusage (RUSAGE_SELF, &usage) != 0)
-    return 0.0;
-
-  return usage.ru_utime.tv_sec + usage.ru_utime.tv_usec / 1e6 +
-         usage.ru_stime.tv_sec + usage.ru_stime.tv_usec / 1e6;
-}
-
 static void
 site_reset (Site *site)
 {
@@ -333,7 +321,7 @@ site_reset (Site *site)
   site->n_noise_requests = 0;
   site->n_not_found = 0;
   site->bytes_sent = 0;
-  site->cpu_at_reset = cpu_seconds ();
+  site->cpu_at_reset = vignette_get_cpu_seconds ();
   site->reset_at = g_get_monotonic_time ();
 }
 
@@ -549,7 +537,7 @@ respond_stats (Site              *site,
                           ", \"pages\": %u, \"per_page\": %u, \"photos\": %u}\n",
                           site->peak, g_hash_table_size (site->in_flight), site->n_requests,
                           site->n_page_requests, site->n_image_requests, site->n_noise_requests,
-                          site->n_not_found, site->bytes_sent, cpu_seconds () - site->cpu_at_reset,
+                          site->n_not_found, site->bytes_sent, vignette_get_cpu_seconds () - site->cpu_at_reset,
                           (g_get_monotonic_time () - site->reset_at) / (double) G_USEC_PER_SEC,
                           site->latency_ms, site->bandwidth, site->n_pages, site->per_page,
                           site->photos->len);
