@@ -351,6 +351,11 @@ on_item_notify (VignetteCard *self,
           gtk_progress_bar_set_fraction (self->progress_bar, progress);
           return;
         }
+
+      /* Size unknown (chunked, compressed): the spinner already says it all */
+      if (progress < 0.0 && gtk_widget_get_visible (GTK_WIDGET (self->spinner)) &&
+          !gtk_widget_get_visible (GTK_WIDGET (self->progress_bar)))
+        return;
     }
   else if (!g_str_equal (name, "state") && !g_str_equal (name, "thumbnails") &&
            !g_str_equal (name, "error-message") && !g_str_equal (name, "name") &&

@@ -88,6 +88,13 @@ test_downloading_progress (Fixture       *f,
   g_assert_true (vignette_card_get_busy (f->card));
   g_assert_cmpfloat (vignette_card_get_fraction (f->card), <, 0.0);
 
+  /* Bytes of a total not known yet (chunked, compressed): still the spinner */
+  vignette_item_set_progress (item, 4096, 0);
+  vignette_item_set_progress (item, 8192, 0);
+  g_assert_true (vignette_card_get_busy (f->card));
+  g_assert_cmpfloat (vignette_card_get_fraction (f->card), <, 0.0);
+  g_assert_cmpstr (vignette_card_get_status_text (f->card), ==, "Downloading…");
+
   vignette_item_set_progress (item, 250, 1000);
   g_assert_false (vignette_card_get_busy (f->card));
   g_assert_cmpfloat_with_epsilon (vignette_card_get_fraction (f->card), 0.25, 0.001);
