@@ -367,6 +367,17 @@ hostile_cli_free (HostileCli *cli)
   g_free (cli);
 }
 
+guint
+hostile_stats_field (const char *out,
+                     const char *field)
+{
+  g_autofree char *key = g_strdup_printf ("\"%s\": ", field);
+  const char *p = strstr (out, key);
+
+  g_assert_nonnull (p);
+  return (guint) g_ascii_strtoull (p + strlen (key), NULL, 10);
+}
+
 
 HostileCli *
 hostile_cli_run (const char         *cwd,

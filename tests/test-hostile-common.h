@@ -95,6 +95,10 @@ void           hostile_cli_free             (HostileCli         *cli);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HostileCli, hostile_cli_free)
 
+/* A whole-number field of the CLI's --stats line; asserts that it is there */
+guint          hostile_stats_field          (const char         *out,
+                                             const char         *field);
+
 /* Images no library writes */
 /* A valid 1-bit black PNG of any size, tiny even for 100 000 × 100 000 */
 GBytes        *hostile_make_black_png       (guint32             width,

@@ -129,17 +129,6 @@ failure_lines (const char *err)
   return failures;
 }
 
-static guint
-stats_field (const char *out,
-             const char *field)
-{
-  g_autofree char *key = g_strdup_printf ("\"%s\": ", field);
-  const char *p = strstr (out, key);
-
-  g_assert_nonnull (p);
-  return (guint) g_ascii_strtoull (p + strlen (key), NULL, 10);
-}
-
 static void
 test_read_only_mount (Fixture       *f,
                       gconstpointer  data)
@@ -163,7 +152,7 @@ test_read_only_mount (Fixture       *f,
 
   /* Nothing could be saved: "nothing processed" (2), every image says why */
   g_assert_cmpint (cli->status, ==, 2);
-  g_assert_cmpuint (stats_field (cli->out, "items_failed"), ==, f->n_images);
+  g_assert_cmpuint (hostile_stats_field (cli->out, "items_failed"), ==, f->n_images);
   failures = failure_lines (cli->err);
   g_assert_cmpuint (failures->len, ==, f->n_images);
   for (guint i = 0; i < failures->len; i++)
@@ -267,8 +256,8 @@ test_disk_full (Fixture       *f,
 
   /* Some images fit, the rest fail for want of room: "some failed" (1) */
   g_assert_cmpint (cli->status, ==, 1);
-  n_ok = stats_field (cli->out, "items_ok");
-  n_failed = stats_field (cli->out, "items_failed");
+  n_ok = hostile_stats_field (cli->out, "items_ok");
+  n_failed = hostile_stats_field (cli->out, "items_failed");
   g_test_message ("%u saved, %u failed", n_ok, n_failed);
   g_assert_cmpuint (n_ok, >, 0);
   g_assert_cmpuint (n_failed, >, 0);
