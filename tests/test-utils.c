@@ -1072,6 +1072,31 @@ vignette_test_make_temp_dir (void)
   return path;
 }
 
+/**
+ * vignette_test_get_testdata_dir:
+ * @subdir: (nullable): a folder of the conformance data, such as "pngsuite"
+ *
+ * The shared conformance data sits beside the clone (../shared/testdata),
+ * never in it. A test that needs it calls g_test_skip() when this is %NULL.
+ *
+ * Returns: (transfer full) (nullable): the folder, or %NULL where it is absent
+ */
+char *
+vignette_test_get_testdata_dir (const char *subdir)
+{
+  const char *root = g_getenv ("VIGNETTE_TESTDATA");
+  g_autofree char *path = NULL;
+
+  if (root == NULL || *root == '\0')
+    return NULL;
+
+  path = subdir ? g_build_filename (root, subdir, NULL) : g_strdup (root);
+  if (!g_file_test (path, G_FILE_TEST_IS_DIR))
+    return NULL;
+
+  return g_steal_pointer (&path);
+}
+
 void
 vignette_test_remove_tree (const char *path)
 {

@@ -193,6 +193,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (VignetteTestCliResult, vignette_test_cli_result_f
 /* A temporary folder for one test, deleted with its contents by
  * vignette_test_remove_tree() */
 char       *vignette_test_make_temp_dir                   (void);
+char       *vignette_test_get_testdata_dir                (const char *subdir);
 void        vignette_test_remove_tree                     (const char         *path);
 void        vignette_test_write_file                      (const char         *path,
                                                            GBytes             *bytes);
