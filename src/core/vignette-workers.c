@@ -27,6 +27,7 @@ struct _VignetteWorkers
   guint        n_threads;
 
   GMutex       stats_lock;
+  guint        n_named;     /* worker threads numbered so far */
   gint64       busy_usec;
   guint        n_busy;
   guint        peak_busy;
@@ -38,6 +39,32 @@ typedef struct {
   GTask           *task;
   GTaskThreadFunc  func;
 } Job;
+
+typedef struct {
+  gint64 start;
+  gint64 end;
+  guint  worker;
+} JobTimes;
+
+static G_DEFINE_QUARK (vignette-worker-times, job_times)
+
+/* Which worker this thread is, from 1, for timelines and traces */
+static guint
+worker_number (VignetteWorkers *self)
+{
+  static __thread guint number;
+  static __thread gpointer numbered_by;
+
+  if (numbered_by != self)
+    {
+      g_mutex_lock (&self->stats_lock);
+      number = ++self->n_named;
+      g_mutex_unlock (&self->stats_lock);
+      numbered_by = self;
+    }
+
+  return number;
+}
 
 /* Workers yield to the main thread. With as many workers as cores, a main
  * loop that wakes up for a network event would otherwise wait for a time
@@ -77,10 +104,16 @@ run_job (gpointer data,
 {
   VignetteWorkers *self = user_data;
   Job *job = data;
+  JobTimes *times = g_new0 (JobTimes, 1);
   gint64 begin;
 
   lower_thread_priority ();
   begin = g_get_monotonic_time ();
+  times->start = begin;
+  times->worker = worker_number (self);
+  /* Before the function runs: once it returns a result, the task may be
+   * handed to its callback at any moment */
+  g_object_set_qdata_full (G_OBJECT (job->task), job_times_quark (), times, g_free);
 
   g_mutex_lock (&self->stats_lock);
   self->n_busy++;
@@ -92,9 +125,11 @@ run_job (gpointer data,
              g_task_get_task_data (job->task),
              g_task_get_cancellable (job->task));
 
+  times->end = g_get_monotonic_time ();
+
   g_mutex_lock (&self->stats_lock);
   self->n_busy--;
-  self->busy_usec += g_get_monotonic_time () - begin;
+  self->busy_usec += times->end - begin;
   g_mutex_unlock (&self->stats_lock);
 
   /* The last reference may be dropped here; GTask then defers the callback
@@ -232,4 +267,32 @@ vignette_workers_get_peak_busy (VignetteWorkers *self)
   g_mutex_unlock (&self->stats_lock);
 
   return peak;
+}
+
+/**
+ * vignette_workers_get_times:
+ * @result: a task that ran on the workers, in its callback
+ * @start: (out): when a worker took it
+ * @end: (out): when the worker was done with it; the callback may run a
+ *   moment before the worker records that, and then gets the time of the
+ *   call
+ * @worker: (out): which worker, from 1
+ *
+ * Returns: whether the task ran on a worker
+ */
+gboolean
+vignette_workers_get_times (GAsyncResult *result,
+                            gint64       *start,
+                            gint64       *end,
+                            guint        *worker)
+{
+  JobTimes *times = g_object_get_qdata (G_OBJECT (result), job_times_quark ());
+
+  if (times == NULL)
+    return FALSE;
+
+  *start = times->start;
+  *end = times->end ? times->end : g_get_monotonic_time ();
+  *worker = times->worker;
+  return TRUE;
 }

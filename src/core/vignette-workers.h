@@ -22,5 +22,9 @@ guint            vignette_workers_get_n_pending   (VignetteWorkers *self);
 double           vignette_workers_get_busy_seconds (VignetteWorkers *self);
 guint            vignette_workers_get_peak_busy   (VignetteWorkers *self);
 guint            vignette_default_n_threads       (void);
+gboolean         vignette_workers_get_times       (GAsyncResult    *result,
+                                                   gint64          *start,
+                                                   gint64          *end,
+                                                   guint           *worker);
 
 G_END_DECLS

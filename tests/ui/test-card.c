@@ -6,6 +6,7 @@
 #include "ui-test-utils.h"
 #include "vignette-card.h"
 #include "vignette-error.h"
+#include "vignette-item-private.h"
 #include "vignette-texture-cache.h"
 
 typedef struct {

@@ -6,6 +6,7 @@
 #include "ui-test-utils.h"
 #include "vignette-gallery-page.h"
 #include "vignette-item-filter.h"
+#include "vignette-item-private.h"
 #include "vignette-run.h"
 
 /* The filter alone ----------------------------------------------------------- */
