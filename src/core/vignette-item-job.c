@@ -50,9 +50,15 @@ vignette_job_result_free (VignetteJobResult *result)
 
   g_clear_error (&result->error);
   g_clear_pointer (&result->children, g_ptr_array_unref);
+  g_free (result->slot_host_key);
   g_free (result);
 }
 
+/* The slot goes back as soon as the bytes are in, and the run starts the
+ * next item at once. A job that ends while it holds its slot hands it to
+ * the run with its result instead: the run gives it back after it has
+ * taken the result, so that a dead host fails its queued items before any
+ * of them can start. */
 static void
 release_slot (JobData *job)
 {
@@ -80,8 +86,7 @@ job_data_free (gpointer data)
 {
   JobData *job = data;
 
-  release_slot (job);
-  finish_decoding (job);
+  g_assert (!job->holds_slot && !job->decoding);
   g_object_unref (job->item);
   g_free (job->host_key);
   g_free (job->name);
@@ -104,10 +109,15 @@ return_result (GTask             *task,
   JobData *job = g_task_get_task_data (task);
   VignetteJobResult *result = g_new0 (VignetteJobResult, 1);
 
-  release_slot (job);
   finish_decoding (job);
 
   result->outcome = outcome;
+  if (job->holds_slot)
+    {
+      /* The run gives it back once it has taken the result */
+      job->holds_slot = FALSE;
+      result->slot_host_key = g_strdup (job->host_key);
+    }
   result->error = error;
   result->from_cache = job->from_cache;
   result->hint.delay_ms = -1;
@@ -426,7 +436,6 @@ on_loaded (GObject      *source,
   GError *error = NULL;
 
   loaded = vignette_loader_load_finish (VIGNETTE_LOADER (source), result, &hint, &error);
-  release_slot (job);
 
   if (loaded == NULL)
     {
@@ -435,6 +444,8 @@ on_loaded (GObject      *source,
           VignetteJobResult *retry = g_new0 (VignetteJobResult, 1);
 
           vignette_item_edit_timeline (job->item)->retries++;
+          job->holds_slot = FALSE;
+          retry->slot_host_key = g_strdup (job->host_key);
           retry->outcome = VIGNETTE_JOB_RETRY;
           retry->error = error;
           retry->hint = hint;
@@ -446,6 +457,7 @@ on_loaded (GObject      *source,
       return;
     }
 
+  release_slot (job);
   record_load_times (job, loaded);
   if (loaded->mtime != 0)
     vignette_item_set_mtime (job->item, loaded->mtime);

@@ -51,6 +51,8 @@ typedef struct {
   GPtrArray          *children;    /* EXPANDED: VignetteItem */
   VignetteRetryHint   hint;        /* RETRY */
   gboolean            from_cache;  /* DONE from the desktop's thumbnail cache */
+  char               *slot_host_key; /* the job still held a slot of this host: the
+                                      * run gives it back once it took the result */
 } VignetteJobResult;
 
 void               vignette_job_result_free     (VignetteJobResult        *result);

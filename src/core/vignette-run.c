@@ -326,6 +326,9 @@ on_job_done (GObject      *source,
       g_assert_not_reached ();
     }
 
+  if (job->slot_host_key != NULL)
+    vignette_host_queue_release (self->queue, job->slot_host_key);
+
   pump (self);
 }
 
