@@ -1005,6 +1005,11 @@ on_area_updated (GdkPixbufLoader *loader,
   self->rows_decoded = MAX (self->rows_decoded, y + height);
 }
 
+static gboolean ico_find_largest (const guchar *data,
+                                  gsize         length,
+                                  gsize        *offset,
+                                  gsize        *size);
+
 /* A valid file in a variant the loaders may lack, said in a few words
  * ("a 12-bit JPEG"), or NULL: used only once the loader has failed */
 static char *
@@ -1035,6 +1040,17 @@ describe_variant (VignetteDecoder *self)
         return g_strdup (_("a TIFF with floating-point samples"));
       if (bits != 1 && bits != 2 && bits != 4 && bits != 8 && bits != 16)
         return g_strdup_printf (_("a %u-bit TIFF"), (guint) bits);
+    }
+
+  /* gdk-pixbuf reads icons of uncompressed bitmaps only */
+  if (self->kind == KIND_ICO && self->held != NULL)
+    {
+      gsize offset, size;
+
+      if (ico_find_largest (self->held->data, self->held->len, &offset, &size) &&
+          size >= 20 && le32 (self->held->data + offset) >= 40 &&
+          (le32 (self->held->data + offset + 16) == 1 || le32 (self->held->data + offset + 16) == 2))
+        return g_strdup (_("an icon of RLE-compressed bitmaps"));
     }
 
   return NULL;
@@ -1156,6 +1172,8 @@ decode_error (VignetteDecoder *self,
     set_unsupported (self, variant, &result);
   else if (self->kind == KIND_PNG && (result = png_error (self)) != NULL)
     ;
+  else if (self->kind == KIND_PNG && self->png.state == PNG_END && error == NULL)
+    set_png_fault (self, _("its compressed image data is damaged"), &result);
   else if ((self->kind == KIND_PNG && self->png.state != PNG_END) ||
            (self->kind == KIND_JPEG && !jpeg_is_complete (&self->jpeg)) ||
            error == NULL)
@@ -1342,13 +1360,12 @@ vignette_decoder_write (VignetteDecoder  *self,
   return feed (self, head->data, head->len, error);
 }
 
-/* An ICO whose largest icon is a PNG (every favicon since Windows Vista),
- * which gdk-pixbuf 2.42 does not read: where that PNG is */
+/* Where an ICO's largest icon is: the one gdk-pixbuf would choose too */
 static gboolean
-ico_find_png (const guchar *data,
-              gsize         length,
-              gsize        *offset,
-              gsize        *size)
+ico_find_largest (const guchar *data,
+                  gsize         length,
+                  gsize        *offset,
+                  gsize        *size)
 {
   guint count;
   guint best_area = 0, best_bpp = 0;
@@ -1380,13 +1397,24 @@ ico_find_png (const guchar *data,
         }
     }
 
-  if (!found || best_offset >= length || length - best_offset < 8 ||
-      memcmp (data + best_offset, png_signature, 8) != 0)
+  if (!found || best_offset >= length || length - best_offset < 8)
     return FALSE;
 
   *offset = best_offset;
   *size = MIN (best_size, length - best_offset);
   return TRUE;
+}
+
+/* An ICO whose largest icon is a PNG (every favicon since Windows Vista),
+ * which gdk-pixbuf 2.42 does not read: where that PNG is */
+static gboolean
+ico_find_png (const guchar *data,
+              gsize         length,
+              gsize        *offset,
+              gsize        *size)
+{
+  return ico_find_largest (data, length, offset, size) &&
+         memcmp (data + *offset, png_signature, 8) == 0;
 }
 
 static GdkPixbuf *
