@@ -12,7 +12,7 @@
  * Small parsers watch the bytes on their way to the loader, so that nothing
  * needs the whole file at once: the JPEG markers (the frame's kind and
  * precision, and whether the stream reaches its end), the PNG chunks (their
- * order, their CRC, the header's values) and the WebP chunks (the EXIF
+ * order, the header's CRC and values) and the WebP chunks (the EXIF
  * orientation, which the WebP loader ignores). The formats that are read by
  * random access (ICO, TIFF) and arithmetic-coded JPEG, which libjpeg cannot
  * suspend in, are held and given to the loader at once when finished.
@@ -145,6 +145,7 @@ struct _VignetteDecoder
   GdkPixbufLoader *loader;
   gboolean         loader_closed;
   GError          *error;           /* the first failure, reported ever after */
+  char            *held_variant;    /* what describe_held() said */
   gboolean         finished;
 
   /* What size-prepared and area-updated said */
@@ -461,7 +462,8 @@ png_walk (PngWalk      *w,
             }
           w->seen_idat |= strcmp (w->type, "IDAT") == 0;
           w->n_chunks++;
-          w->crc = crc32_update (0xffffffffu, (const guchar *) w->type, 4);
+          if (w->n_chunks == 1)
+            w->crc = crc32_update (0xffffffffu, (const guchar *) w->type, 4);
           w->remaining = w->length;
           w->state = w->remaining > 0 ? PNG_DATA : PNG_CRC;
           break;
@@ -478,7 +480,8 @@ png_walk (PngWalk      *w,
                   if (at < sizeof w->ihdr)
                     w->ihdr[at] = data[i + k];
                 }
-            w->crc = crc32_update (w->crc, data + i, take);
+            if (w->n_chunks == 1)
+              w->crc = crc32_update (w->crc, data + i, take);
             i += take;
             w->remaining -= (guint32) take;
             if (w->remaining == 0)
@@ -491,14 +494,16 @@ png_walk (PngWalk      *w,
           if (w->n_buf < 4)
             break;
           w->n_buf = 0;
-          /* libpng only warns about an ancillary chunk's CRC */
-          if (be32 (w->buf) != (w->crc ^ 0xffffffffu) && g_ascii_isupper (w->type[0]))
-            {
-              png_fault (w, PNG_FAULT_CRC, 0, 0);
-              break;
-            }
+          /* The header's CRC, checked before its values as libpng does;
+           * the others are libpng's to check (it names the chunk) and
+           * would cost a pass over the whole file */
           if (w->n_chunks == 1)
-            png_check_header (w);
+            {
+              if (be32 (w->buf) != (w->crc ^ 0xffffffffu))
+                png_fault (w, PNG_FAULT_CRC, 0, 0);
+              else
+                png_check_header (w);
+            }
           if (w->state == PNG_STOP)
             break;
           w->state = strcmp (w->type, "IEND") == 0 ? PNG_END : PNG_HEADER;
@@ -1010,6 +1015,39 @@ static gboolean ico_find_largest (const guchar *data,
                                   gsize        *offset,
                                   gsize        *size);
 
+/* The same for the formats held whole, worked out before the bytes go to
+ * the loader, so that they need not be kept while it decodes */
+static char *
+describe_held (VignetteDecoder *self)
+{
+  if (self->kind == KIND_TIFF && self->held->len >= 8)
+    {
+      const guchar *data = self->held->data;
+      gsize length = self->held->len;
+      guint32 bits = tiff_field (data, length, 258, 1);
+      guint32 sample_format = tiff_field (data, length, 339, 1);
+
+      if (sample_format == 3)
+        return g_strdup (_("a TIFF with floating-point samples"));
+      if (bits != 1 && bits != 2 && bits != 4 && bits != 8 && bits != 16)
+        return g_strdup_printf (_("a %u-bit TIFF"), (guint) bits);
+    }
+
+  /* gdk-pixbuf reads icons of uncompressed bitmaps only */
+  if (self->kind == KIND_ICO)
+    {
+      gsize offset, size;
+
+      if (ico_find_largest (self->held->data, self->held->len, &offset, &size) &&
+          size >= 20 && le32 (self->held->data + offset) >= 40 &&
+          (le32 (self->held->data + offset + 16) == 1 || le32 (self->held->data + offset + 16) == 2))
+        return g_strdup (_("an icon of RLE-compressed bitmaps"));
+    }
+
+  return NULL;
+}
+
+
 /* A valid file in a variant the loaders may lack, said in a few words
  * ("a 12-bit JPEG"), or NULL: used only once the loader has failed */
 static char *
@@ -1029,29 +1067,8 @@ describe_variant (VignetteDecoder *self)
         return g_strdup (_("an arithmetic-coded JPEG"));
     }
 
-  if (self->kind == KIND_TIFF && self->held != NULL && self->held->len >= 8)
-    {
-      const guchar *data = self->held->data;
-      gsize length = self->held->len;
-      guint32 bits = tiff_field (data, length, 258, 1);
-      guint32 sample_format = tiff_field (data, length, 339, 1);
-
-      if (sample_format == 3)
-        return g_strdup (_("a TIFF with floating-point samples"));
-      if (bits != 1 && bits != 2 && bits != 4 && bits != 8 && bits != 16)
-        return g_strdup_printf (_("a %u-bit TIFF"), (guint) bits);
-    }
-
-  /* gdk-pixbuf reads icons of uncompressed bitmaps only */
-  if (self->kind == KIND_ICO && self->held != NULL)
-    {
-      gsize offset, size;
-
-      if (ico_find_largest (self->held->data, self->held->len, &offset, &size) &&
-          size >= 20 && le32 (self->held->data + offset) >= 40 &&
-          (le32 (self->held->data + offset + 16) == 1 || le32 (self->held->data + offset + 16) == 2))
-        return g_strdup (_("an icon of RLE-compressed bitmaps"));
-    }
+  if (self->held_variant != NULL)
+    return g_strdup (self->held_variant);
 
   return NULL;
 }
@@ -1184,7 +1201,15 @@ decode_error (VignetteDecoder *self,
     {
       g_autofree char *why = loader_reason (error);
 
-      if (self->kind == KIND_PNG)
+      if (self->kind == KIND_PNG && strlen (why) == 15 && g_str_has_suffix (why, ": CRC error"))
+        {
+          /* libpng's "IDAT: CRC error" */
+          g_autofree char *chunk = g_strndup (why, 4);
+          g_autofree char *fault = g_strdup_printf (_("its %s chunk is damaged (bad CRC)"), chunk);
+
+          set_png_fault (self, fault, &result);
+        }
+      else if (self->kind == KIND_PNG)
         set_png_fault (self, why, &result);
       else if (self->kind == KIND_JPEG && is_libjpeg_internal (why))
         result = g_error_new (VIGNETTE_ERROR, VIGNETTE_ERROR_CORRUPT_IMAGE,
@@ -1493,7 +1518,6 @@ GdkPixbuf *
 vignette_decoder_finish (VignetteDecoder  *self,
                          GError          **error)
 {
-  g_autoptr(GByteArray) held = NULL;
   GError *local_error = NULL;
   GdkPixbuf *pixbuf;
   gsize offset, size;
@@ -1541,8 +1565,12 @@ vignette_decoder_finish (VignetteDecoder  *self,
           return pixbuf;
         }
 
-      /* Kept until the end: a TIFF's tags explain a failure */
-      if (!feed_loader (self, self->held->data, self->held->len, error))
+      gboolean ok;
+
+      self->held_variant = describe_held (self);
+      ok = feed_loader (self, self->held->data, self->held->len, error);
+      g_clear_pointer (&self->held, g_byte_array_unref);
+      if (!ok)
         return NULL;
     }
 
@@ -1570,7 +1598,6 @@ vignette_decoder_finish (VignetteDecoder  *self,
       return NULL;
     }
 
-  held = g_steal_pointer (&self->held);
   return orient (self, pixbuf);
 }
 
@@ -1666,6 +1693,7 @@ vignette_decoder_finalize (GObject *object)
   g_free (self->name);
   g_free (self->format_name);
   g_free (self->mime_type);
+  g_free (self->held_variant);
   g_clear_pointer (&self->held, g_byte_array_unref);
   g_clear_pointer (&self->riff.exif, g_byte_array_unref);
   g_clear_error (&self->error);
