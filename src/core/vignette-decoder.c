@@ -800,6 +800,13 @@ sniff (VignetteDecoder  *self,
             self->kind = KIND_UNKNOWN;
             return SNIFF_MORE;
           }
+        /* BI_JPEG and BI_PNG: meant for printers, read by no loader of ours */
+        if (length >= 34 && le32 (data + 14) >= 40 && (le32 (data + 30) == 4 || le32 (data + 30) == 5))
+          {
+            set_unsupported (self, le32 (data + 30) == 4 ? _("a BMP wrapping a JPEG image")
+                                                         : _("a BMP wrapping a PNG image"), error);
+            return SNIFF_FAILED;
+          }
         if (!bmp_header_is_sane (data, length))
           {
             g_set_error (error, VIGNETTE_ERROR, VIGNETTE_ERROR_CORRUPT_IMAGE,
