@@ -888,6 +888,33 @@ loader_type (Kind kind)
     }
 }
 
+static const char *
+kind_mime_type (Kind kind)
+{
+  switch (kind)
+    {
+    case KIND_JPEG:
+      return "image/jpeg";
+    case KIND_PNG:
+      return "image/png";
+    case KIND_GIF:
+      return "image/gif";
+    case KIND_WEBP:
+      return "image/webp";
+    case KIND_BMP:
+      return "image/bmp";
+    case KIND_TIFF:
+      return "image/tiff";
+    case KIND_ICO:
+      return "image/x-icon";
+    case KIND_SVG:
+      return "image/svg+xml";
+    case KIND_UNKNOWN:
+    default:
+      return "application/octet-stream";
+    }
+}
+
 static void
 on_size_prepared (GdkPixbufLoader *loader,
                   int              width,
@@ -1158,6 +1185,10 @@ decode_error (VignetteDecoder *self,
     result = g_error_new (VIGNETTE_ERROR, VIGNETTE_ERROR_CORRUPT_IMAGE,
                           _("%s declares an empty size (%d × %d pixels)."),
                           name, self->width, self->height);
+  else if (error != NULL && g_error_matches (error, GDK_PIXBUF_ERROR, GDK_PIXBUF_ERROR_UNKNOWN_TYPE))
+    /* No loader for it on this system (webp-pixbuf-loader, librsvg) */
+    result = g_error_new (VIGNETTE_ERROR, VIGNETTE_ERROR_UNSUPPORTED_FORMAT,
+                          _("%s is in a format Vignette cannot read (%s)."), name, kind_mime_type (self->kind));
   else if (error != NULL && g_error_matches (error, GDK_PIXBUF_ERROR, GDK_PIXBUF_ERROR_INSUFFICIENT_MEMORY))
     result = g_error_new (VIGNETTE_ERROR, VIGNETTE_ERROR_TOO_MANY_PIXELS,
                           _("%s could not be decoded: not enough memory."), name);
@@ -1442,7 +1473,7 @@ finish_ico_png (VignetteDecoder  *self,
   g_free (self->format_name);
   self->format_name = g_strdup ("ICO");
   g_free (self->mime_type);
-  self->mime_type = g_strdup ("image/x-icon");
+  self->mime_type = g_strdup (kind_mime_type (KIND_ICO));
 
   return pixbuf;
 }
