@@ -1054,9 +1054,18 @@ describe_held (VignetteDecoder *self)
 /* A valid file in a variant the loaders may lack, said in a few words
  * ("a 12-bit JPEG"), or NULL: used only once the loader has failed */
 static char *
-describe_variant (VignetteDecoder *self)
+describe_variant (VignetteDecoder *self,
+                  const GError    *error)
 {
-  if (self->kind == KIND_JPEG && self->jpeg.sof >= 0)
+  /* Only where libjpeg refused the variant: a truncated or damaged file
+   * of a kind it reads (libjpeg-turbo decodes arithmetic coding) is not
+   * unsupported. Its words for that: "Unsupported JPEG data precision 12",
+   * "Unsupported JPEG process", "Sorry, arithmetic code not supported",
+   * and "Suspension not allowed here" from the arithmetic decoder fed in
+   * pieces larger than what the loader buffers. */
+  if (self->kind == KIND_JPEG && self->jpeg.sof >= 0 && error != NULL &&
+      (strstr (error->message, "Unsupported") != NULL || strstr (error->message, "Sorry") != NULL ||
+       strstr (error->message, "not supported") != NULL || strstr (error->message, "Suspension") != NULL))
     {
       int sof = self->jpeg.sof;
 
@@ -1192,7 +1201,7 @@ decode_error (VignetteDecoder *self,
   else if (error != NULL && g_error_matches (error, GDK_PIXBUF_ERROR, GDK_PIXBUF_ERROR_INSUFFICIENT_MEMORY))
     result = g_error_new (VIGNETTE_ERROR, VIGNETTE_ERROR_TOO_MANY_PIXELS,
                           _("%s could not be decoded: not enough memory."), name);
-  else if ((variant = describe_variant (self)) != NULL)
+  else if ((variant = describe_variant (self, error)) != NULL)
     set_unsupported (self, variant, &result);
   else if (self->kind == KIND_PNG && (result = png_error (self)) != NULL)
     ;
