@@ -509,6 +509,53 @@ test_images_labels (void)
                     ==, json_object_get_size (files));
 }
 
+/* Cut short, a variant libjpeg reads is incomplete, one it cannot read is
+ * still named: the arithmetic decoder's "Suspension not allowed" at the
+ * end of the data is not a lack of support */
+static void
+test_jpeg_variants_cut (void)
+{
+  g_autofree char *dir = vignette_test_get_testdata_dir ("images");
+  const struct {
+    const char *file;
+    const char *message;
+  } cases[] = {
+    { "ljt-testimgari.jpg", "cut.jpg is incomplete: the data ends before the image does." },
+    { "ljt-monkey12.jpg", "cut.jpg is a 12-bit JPEG, which Vignette cannot decode." },
+  };
+
+  if (dir == NULL)
+    {
+      g_test_skip ("no conformance data (../shared/testdata/images)");
+      return;
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *path = g_build_filename (dir, cases[i].file, NULL);
+      VignetteThumbnailParams params = { 0 };
+      g_autoptr(VignetteThumbnails) thumbnails = NULL;
+      g_autoptr(GBytes) cut = NULL;
+      g_autoptr(GError) error = NULL;
+      guint size = 64;
+      char *contents = NULL;
+      gsize length = 0;
+
+      g_assert_true (g_file_get_contents (path, &contents, &length, NULL));
+      cut = g_bytes_new_take (contents, length * 3 / 5);
+
+      params.sizes = &size;
+      params.n_sizes = 1;
+      params.format = VIGNETTE_FORMAT_PNG;
+      params.max_pixels = VIGNETTE_DEFAULT_MAX_PIXELS;
+      params.reduced_decode = TRUE;
+      thumbnails = vignette_make_thumbnails (cut, &params, "cut.jpg", NULL, &error);
+      g_assert_null (thumbnails);
+      g_assert_nonnull (error);
+      g_assert_cmpstr (error->message, ==, cases[i].message);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -520,6 +567,7 @@ main (int   argc,
   g_test_add_func ("/conformance/exif/upright", test_exif_upright);
   g_test_add_func ("/conformance/images/webp-orientation", test_webp_orientation);
   g_test_add_func ("/conformance/images/labels", test_images_labels);
+  g_test_add_func ("/conformance/images/jpeg-variants-cut", test_jpeg_variants_cut);
 
   return g_test_run ();
 }

@@ -1062,10 +1062,12 @@ describe_variant (VignetteDecoder *self,
    * unsupported. Its words for that: "Unsupported JPEG data precision 12",
    * "Unsupported JPEG process", "Sorry, arithmetic code not supported",
    * and "Suspension not allowed here" from the arithmetic decoder fed in
-   * pieces larger than what the loader buffers. */
+   * pieces larger than what the loader buffers (but also when the data
+   * ends early). */
   if (self->kind == KIND_JPEG && self->jpeg.sof >= 0 && error != NULL &&
       (strstr (error->message, "Unsupported") != NULL || strstr (error->message, "Sorry") != NULL ||
-       strstr (error->message, "not supported") != NULL || strstr (error->message, "Suspension") != NULL))
+       strstr (error->message, "not supported") != NULL ||
+       (strstr (error->message, "Suspension") != NULL && jpeg_is_complete (&self->jpeg))))
     {
       int sof = self->jpeg.sof;
 
