@@ -236,7 +236,7 @@ test_no_option_to_disable (Fixture       *f,
     char *line = strstr (lower, "--ca-file");
 
     g_assert_nonnull (line);
-    while (*line != '\0' && *line != '\n')
+    while (line != NULL && *line != '\0' && *line != '\n')
       *line++ = ' ';
   }
 

@@ -1667,6 +1667,91 @@ test_dead_host (void)
   g_object_unref (resolver);
 }
 
+/* A PNG of noise: incompressible, so that its body is as large as its pixels */
+static GBytes *
+add_noise_png (VignetteTestServer *server,
+               const char         *path,
+               int                 width,
+               int                 height)
+{
+  g_autoptr(GdkPixbuf) pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, width, height);
+  guint8 *pixels = gdk_pixbuf_get_pixels (pixbuf);
+  gsize length = (gsize) gdk_pixbuf_get_rowstride (pixbuf) * (gsize) height;
+  g_autoptr(GRand) rand = g_rand_new_with_seed (7);
+  g_autoptr(GError) error = NULL;
+  char *buffer = NULL;
+  gsize size = 0;
+  GBytes *bytes;
+
+  for (gsize i = 0; i < length; i++)
+    pixels[i] = (guint8) g_rand_int (rand);
+  g_assert_true (gdk_pixbuf_save_to_buffer (pixbuf, &buffer, &size, "png", &error, NULL));
+  bytes = g_bytes_new_take (buffer, size);
+  vignette_test_server_add (server, path, 200, "image/png", bytes);
+  return bytes;
+}
+
+/* An image on the web is decoded while it downloads: its decode starts
+ * before its last byte arrives */
+static void
+test_streamed_decode (void)
+{
+  g_autoptr(VignetteTestServer) server = vignette_test_server_new ();
+  g_autoptr(VignetteRun) run = make_run ();
+  g_autoptr(GBytes) big = add_noise_png (server, "/big.png", 900, 700);
+  g_autofree char *big_uri = vignette_test_server_get_uri (server, "/big.png");
+  g_autofree char *html = g_strdup_printf ("<img src=\"%s\">", big_uri);
+  g_autofree char *page = NULL;
+  const VignetteTimeline *timeline;
+  VignetteItem *item = NULL;
+  Execution execution;
+
+  /* 64 KiB every 40 ms: the body takes a while, in many pieces */
+  vignette_test_server_add_html (server, "/slow", html);
+  vignette_test_server_set_trickle (server, "/big.png", 64 * 1024, 40, TRUE);
+  page = vignette_test_server_get_uri (server, "/slow");
+  add_source (run, page, 1, 1);
+  execute_and_wait (run, NULL, &execution);
+  g_assert_no_error (execution.error);
+  assert_all_done (run);
+
+  item = get_item (run, 0);
+  timeline = vignette_item_get_timeline (item);
+  g_test_message ("%" G_GSIZE_FORMAT " bytes; decode started %.0f ms before the last byte",
+                  g_bytes_get_size (big),
+                  (timeline->marks[VIGNETTE_MARK_LOADED] - timeline->marks[VIGNETTE_MARK_DECODE_START]) / 1000.0);
+  g_assert_cmpuint (g_bytes_get_size (big), >, 3 * 64 * 1024);
+  g_assert_cmpint (timeline->marks[VIGNETTE_MARK_DECODE_START], <, timeline->marks[VIGNETTE_MARK_LOADED]);
+  g_assert_cmpint (vignette_item_get_width (item), ==, 900);
+  g_assert_cmpuint (vignette_item_get_file_size (item), ==, g_bytes_get_size (big));
+}
+
+/* A valid image larger than --max-bytes stops at the limit, streamed or not */
+static void
+test_streamed_size_limit (void)
+{
+  g_autoptr(VignetteTestServer) server = vignette_test_server_new ();
+  g_autoptr(VignetteRun) run = make_run ();
+  g_autoptr(GBytes) big = add_noise_png (server, "/big.png", 900, 700);
+  g_autofree char *big_uri = vignette_test_server_get_uri (server, "/big.png");
+  g_autofree char *html = g_strdup_printf ("<img src=\"%s\">", big_uri);
+  g_autofree char *page = NULL;
+  Execution execution;
+
+  /* Chunked, so that no Content-Length refuses it before the body */
+  vignette_test_server_add_html (server, "/page", html);
+  vignette_test_server_set_trickle (server, "/big.png", 256 * 1024, 1, FALSE);
+  page = vignette_test_server_get_uri (server, "/page");
+  g_object_set (run, "max-bytes", (guint64) 200 * 1000, NULL);
+  add_source (run, page, 1, 1);
+  execute_and_wait (run, NULL, &execution);
+
+  g_assert_cmpuint (g_bytes_get_size (big), >, 400 * 1024);
+  g_assert_cmpuint (vignette_run_get_n_failed (run), ==, 1);
+  g_test_message ("%s", vignette_item_get_error_message (get_item (run, 0)));
+  g_assert_nonnull (strstr (vignette_item_get_error_message (get_item (run, 0)), "limit of 200.0"));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1709,6 +1794,8 @@ main (int    argc,
   g_test_add_func ("/core/run/throttled-host-is-fair", test_throttled_host_is_fair);
   g_test_add_func ("/core/run/trickle-is-cut", test_trickle_is_cut);
   g_test_add_func ("/core/run/dead-host", test_dead_host);
+  g_test_add_func ("/core/run/streamed-decode", test_streamed_decode);
+  g_test_add_func ("/core/run/streamed-size-limit", test_streamed_size_limit);
 
   return g_test_run ();
 }

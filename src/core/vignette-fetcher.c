@@ -25,6 +25,7 @@
 #include <glib/gi18n-lib.h>
 #include <libsoup/soup.h>
 
+#include "vignette-decode-stream.h"
 #include "vignette-error.h"
 #include "vignette-fetcher.h"
 #include "vignette-source.h"
@@ -127,8 +128,11 @@ typedef struct {
   SoupMessage           *msg;
   GInputStream          *stream;
   guint8                *body;
-  gsize                  body_length;
+  gsize                  body_length;      /* bytes of this attempt's body so far */
   gsize                  body_allocated;
+  VignetteDecodeStream  *sink;             /* takes the body instead of memory, or NULL */
+  GSource               *resume_source;    /* the sink was full: read again soon */
+  gboolean               paused;
   guint64                content_length;
   guint                  status;
   char                  *content_type;
@@ -191,6 +195,7 @@ request_clear (Request *req)
   g_free (req->content_type);
   g_free (req->low_speed_message);
   g_free (req->samples);
+  g_clear_pointer (&req->sink, vignette_decode_stream_unref);
   g_clear_object (&req->progress_target);
 }
 
@@ -335,14 +340,17 @@ post_progress (Request *req)
 
 /* Network thread ------------------------------------------------------------ */
 
+/* What one request of the chain of redirects holds; the total timeout
+ * outlives it, and goes in request_complete() */
 static void
 clear_attempt (Request *req)
 {
-  if (req->timeout_source != NULL)
+  if (req->resume_source != NULL)
     {
-      g_source_destroy (req->timeout_source);
-      g_clear_pointer (&req->timeout_source, g_source_unref);
+      g_source_destroy (req->resume_source);
+      g_clear_pointer (&req->resume_source, g_source_unref);
     }
+  req->paused = FALSE;
   if (req->msg != NULL)
     g_signal_handlers_disconnect_by_data (req->msg, req);
   g_clear_object (&req->msg);
@@ -371,7 +379,20 @@ request_complete (Request           *req,
   if (req->msg != NULL)
     g_ptr_array_remove (self->active, req);
   clear_attempt (req);
+  if (req->timeout_source != NULL)
+    {
+      g_source_destroy (req->timeout_source);
+      g_clear_pointer (&req->timeout_source, g_source_unref);
+    }
   self->n_active--;
+
+  if (req->sink != NULL)
+    {
+      if (error != NULL)
+        vignette_decode_stream_abort (req->sink);
+      else
+        vignette_decode_stream_close (req->sink);
+    }
 
   hint = g_new (VignetteRetryHint, 1);
   hint->delay_ms = retry_ms;
@@ -607,10 +628,20 @@ finish_body (Request *req)
   VignetteResponse *response = g_new0 (VignetteResponse, 1);
   guint8 *body = g_steal_pointer (&req->body);
 
-  /* The buffer was sized from Content-Length, or doubled: give back the slack */
-  if (req->body_allocated > req->body_length + 4096)
-    body = g_realloc (body, MAX (req->body_length, 1));
-  response->body = g_bytes_new_take (body, req->body_length);
+  if (req->sink != NULL)
+    {
+      /* The decoder has it all; the response only says how much there was */
+      g_free (body);
+      response->body = g_bytes_new (NULL, 0);
+      response->streamed_length = req->body_length;
+    }
+  else
+    {
+      /* The buffer was sized from Content-Length, or doubled: give back the slack */
+      if (req->body_allocated > req->body_length + 4096)
+        body = g_realloc (body, MAX (req->body_length, 1));
+      response->body = g_bytes_new_take (body, req->body_length);
+    }
   req->body_length = req->body_allocated = 0;
 
   response->content_type = g_steal_pointer (&req->content_type);
@@ -667,16 +698,71 @@ on_read (GObject      *source,
       return;
     }
 
+  if (req->sink != NULL &&
+      !vignette_decode_stream_write (req->sink, req->body, (gsize) length, &error))
+    {
+      /* Not an image, or too many pixels: no need for the rest */
+      request_complete (req, NULL, error, -1, FALSE);
+      return;
+    }
+
   req->body_length += (gsize) length;
   self->bytes_received += (guint64) length;
   post_progress (req);
   read_more (req);
 }
 
+static gboolean
+resume_cb (gpointer data)
+{
+  Request *req = data;
+
+  g_clear_pointer (&req->resume_source, g_source_unref);
+  req->paused = FALSE;
+  read_more (req);
+
+  return G_SOURCE_REMOVE;
+}
+
 static void
 read_more (Request *req)
 {
   gsize want;
+
+  if (req->sink != NULL)
+    {
+      if (req->body_length >= req->max_bytes)
+        {
+          g_autofree char *limit = g_format_size (req->max_bytes);
+
+          request_complete (req, NULL,
+                            g_error_new (VIGNETTE_ERROR, VIGNETTE_ERROR_TOO_LARGE,
+                                         _("%s is larger than the limit of %s."),
+                                         req->original_uri, limit),
+                            -1, FALSE);
+          return;
+        }
+
+      /* The decoder is behind: let it catch up rather than queue the
+       * whole body in memory (checked again every few milliseconds) */
+      if (vignette_decode_stream_is_full (req->sink))
+        {
+          req->paused = TRUE;
+          req->resume_source = g_timeout_source_new (5);
+          g_source_set_callback (req->resume_source, resume_cb, req, NULL);
+          g_source_set_static_name (req->resume_source, "[vignette] wait for the decoder");
+          g_source_attach (req->resume_source, req->self->context);
+          return;
+        }
+
+      /* One piece at a time into a buffer of our own, handed to the decoder */
+      if (req->body == NULL)
+        req->body = g_malloc (READ_CHUNK);
+      want = (gsize) MIN ((guint64) READ_CHUNK, req->max_bytes + 1 - req->body_length);
+      g_input_stream_read_async (req->stream, req->body, want, G_PRIORITY_DEFAULT,
+                                 req->net_cancellable, on_read, req);
+      return;
+    }
 
   /* Read straight into the body: sized from Content-Length when the server
    * gave one, doubled otherwise; never one copy per chunk */
@@ -849,7 +935,7 @@ on_sent (GObject      *source,
 
   /* Exactly the announced size (and one byte to see the end), so that the
    * body is never copied while it grows */
-  if (req->content_length > 0)
+  if (req->content_length > 0 && req->sink == NULL)
     {
       req->body_allocated = (gsize) req->content_length + 1;
       req->body = g_malloc (req->body_allocated);
@@ -887,6 +973,13 @@ on_tick (gpointer data)
 
       if (req->stream == NULL || req->low_speed_message != NULL)
         continue;  /* still waiting for headers: the idle timeout's business */
+
+      if (req->paused)
+        {
+          /* Waiting for our own decoder is no slowness of the server's */
+          req->n_samples = 0;
+          continue;
+        }
 
       if (req->samples == NULL)
         req->samples = g_new0 (guint64, window + 1);
@@ -1197,6 +1290,32 @@ vignette_fetcher_fetch_async (VignetteFetcher       *self,
                               GAsyncReadyCallback    callback,
                               gpointer               user_data)
 {
+  vignette_fetcher_fetch_into_async (self, uri, referer, flags, attempt, NULL, progress,
+                                     progress_target, cancellable, callback, user_data);
+}
+
+/**
+ * vignette_fetcher_fetch_into_async:
+ * @sink: (nullable): a decoder to write the body into as it arrives, from
+ *   the network thread, instead of keeping it: the response's body is then
+ *   empty, and the sink is closed when the body is complete and aborted when
+ *   the attempt fails
+ *
+ * Like vignette_fetcher_fetch_async().
+ */
+void
+vignette_fetcher_fetch_into_async (VignetteFetcher       *self,
+                                   const char            *uri,
+                                   const char            *referer,
+                                   VignetteFetchFlags     flags,
+                                   guint                  attempt,
+                                   VignetteDecodeStream  *sink,
+                                   VignetteFetchProgress  progress,
+                                   GObject               *progress_target,
+                                   GCancellable          *cancellable,
+                                   GAsyncReadyCallback    callback,
+                                   gpointer               user_data)
+{
   GTask *task;
   Request *req;
 
@@ -1223,6 +1342,7 @@ vignette_fetcher_fetch_async (VignetteFetcher       *self,
   req->net_cancellable = g_cancellable_new ();
   req->progress = progress;
   req->progress_target = progress_target ? g_object_ref (progress_target) : NULL;
+  req->sink = sink ? vignette_decode_stream_ref (sink) : NULL;
   g_task_set_task_data (task, request_ref (req), request_unref);
 
   if (req->cancellable != NULL)

@@ -40,7 +40,8 @@ typedef struct {
 } VignetteFetchTimes;
 
 typedef struct {
-  GBytes            *body;
+  GBytes            *body;          /* empty when the body went into a decode stream */
+  guint64            streamed_length; /* then: how long it was */
   char              *content_type;  /* the header as sent, parameters included; may be NULL */
   char              *mime_type;     /* its type alone, lower case; may be NULL */
   char              *final_uri;     /* after redirects */
@@ -78,6 +79,19 @@ void              vignette_fetcher_fetch_async      (VignetteFetcher       *self
                                                      const char            *referer,
                                                      VignetteFetchFlags     flags,
                                                      guint                  attempt,
+                                                     VignetteFetchProgress  progress,
+                                                     GObject               *progress_target,
+                                                     GCancellable          *cancellable,
+                                                     GAsyncReadyCallback    callback,
+                                                     gpointer               user_data);
+typedef struct _VignetteDecodeStream VignetteDecodeStream;
+
+void              vignette_fetcher_fetch_into_async (VignetteFetcher       *self,
+                                                     const char            *uri,
+                                                     const char            *referer,
+                                                     VignetteFetchFlags     flags,
+                                                     guint                  attempt,
+                                                     VignetteDecodeStream  *sink,
                                                      VignetteFetchProgress  progress,
                                                      GObject               *progress_target,
                                                      GCancellable          *cancellable,

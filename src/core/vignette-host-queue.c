@@ -71,7 +71,7 @@ vignette_host_key_for_uri (const char *uri)
   if (uri == NULL || g_str_has_prefix (uri, "file:") || strstr (uri, "://") == NULL)
     return g_strdup ("file:");
 
-  parsed = g_uri_parse (uri, G_URI_FLAGS_ENCODED | G_URI_FLAGS_PARSE_RELAXED, NULL);
+  parsed = g_uri_parse (uri, G_URI_FLAGS_ENCODED | G_URI_FLAGS_PARSE_RELAXED | G_URI_FLAGS_SCHEME_NORMALIZE, NULL);
   if (parsed == NULL || g_uri_get_host (parsed) == NULL)
     return g_ascii_strdown (uri, -1);
 
@@ -408,7 +408,7 @@ vignette_host_queue_take_host (VignetteHostQueue *self,
  * vignette_host_queue_take_all:
  *
  * Returns: (transfer full) (element-type gpointer): every item still
- *   waiting, images first (a cancelled run)
+ *   waiting, host by host (a cancelled run)
  */
 GPtrArray *
 vignette_host_queue_take_all (VignetteHostQueue *self)

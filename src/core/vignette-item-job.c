@@ -37,7 +37,22 @@ typedef struct {
   gboolean                  from_cache;
   VignetteThumbnails       *thumbnails;
   GError                   *error;         /* a failure waiting for its cache marker */
+
+  /* An image decoded as it downloads: the download's end and the decode's
+   * come back in either order */
+  VignetteDecodeStream     *stream;        /* this attempt's */
+  gboolean                  loaded;        /* its download completed */
+  gboolean                  streamed_back; /* its thumbnails (or error) came back */
+  VignetteThumbnails       *streamed;
+  GError                   *stream_error;
+  gint64                    stream_times[2];
+  guint                     stream_worker;
 } JobData;
+
+typedef struct {
+  GTask                *task;
+  VignetteDecodeStream *stream;   /* not a reference: compared only */
+} StreamCall;
 
 static void decode (GTask *task, GBytes *bytes, gboolean from_cache);
 static void load (GTask *task);
@@ -92,6 +107,9 @@ job_data_free (gpointer data)
   g_free (job->name);
   g_clear_pointer (&job->thumbnails, vignette_thumbnails_unref);
   g_clear_error (&job->error);
+  g_clear_pointer (&job->stream, vignette_decode_stream_unref);
+  g_clear_pointer (&job->streamed, vignette_thumbnails_unref);
+  g_clear_error (&job->stream_error);
   g_free (job);
 }
 
@@ -220,22 +238,22 @@ on_failure_marked (GObject      *source,
 
 /* Decoding ------------------------------------------------------------------ */
 
+/* The thumbnails (or why there are none), from a whole image or a stream */
 static void
-on_processed (GObject      *source,
-              GAsyncResult *result,
-              gpointer      data)
+processed (GTask              *task,
+           VignetteThumbnails *thumbnails,
+           GError             *error,
+           gint64              start,
+           gint64              end,
+           guint               worker)
 {
-  g_autoptr(GTask) task = data;
   JobData *job = g_task_get_task_data (task);
   const VignetteJobContext *ctx = job->ctx;
-  GError *error = NULL;
-  gint64 start, end;
-  guint worker;
 
-  job->thumbnails = vignette_thumbnailer_process_finish (VIGNETTE_THUMBNAILER (source), result, &error);
+  job->thumbnails = thumbnails;
   finish_decoding (job);
 
-  if (vignette_workers_get_times (result, &start, &end, &worker))
+  if (worker != 0)
     {
       vignette_item_mark (job->item, VIGNETTE_MARK_DECODE_START, start);
       vignette_item_mark (job->item, VIGNETTE_MARK_DECODE_END, end);
@@ -282,6 +300,63 @@ on_processed (GObject      *source,
     }
 
   save (task);
+}
+
+static void
+on_processed (GObject      *source,
+              GAsyncResult *result,
+              gpointer      data)
+{
+  g_autoptr(GTask) task = data;
+  GError *error = NULL;
+  VignetteThumbnails *thumbnails;
+  gint64 start = 0, end = 0;
+  guint worker = 0;
+
+  thumbnails = vignette_thumbnailer_process_finish (VIGNETTE_THUMBNAILER (source), result, &error);
+  vignette_workers_get_times (result, &start, &end, &worker);
+  processed (task, thumbnails, error, start, end, worker);
+}
+
+/* Both halves of a streamed image are back: on with its thumbnails */
+static void
+streamed_complete (GTask *task)
+{
+  JobData *job = g_task_get_task_data (task);
+
+  g_clear_pointer (&job->stream, vignette_decode_stream_unref);
+  processed (task, g_steal_pointer (&job->streamed), g_steal_pointer (&job->stream_error),
+             job->stream_times[0], job->stream_times[1], job->stream_worker);
+}
+
+static void
+on_streamed (GObject      *source,
+             GAsyncResult *result,
+             gpointer      data)
+{
+  StreamCall *call = data;
+  g_autoptr(GTask) task = call->task;
+  JobData *job = g_task_get_task_data (task);
+  VignetteDecodeStream *stream = call->stream;
+
+  g_free (call);
+
+  /* A failed attempt's stream, or a job that ended on its download's error */
+  if (stream != job->stream || g_task_get_completed (task))
+    {
+      g_autoptr(GError) ignored = NULL;
+      g_autoptr(VignetteThumbnails) late = vignette_thumbnailer_process_finish (VIGNETTE_THUMBNAILER (source),
+                                                                                 result, &ignored);
+      return;
+    }
+
+  job->streamed_back = TRUE;
+  job->streamed = vignette_thumbnailer_process_finish (VIGNETTE_THUMBNAILER (source), result,
+                                                       &job->stream_error);
+  vignette_workers_get_times (result, &job->stream_times[0], &job->stream_times[1], &job->stream_worker);
+
+  if (job->loaded)
+    streamed_complete (task);
 }
 
 static void
@@ -478,6 +553,21 @@ on_loaded (GObject      *source,
 
     case VIGNETTE_LOAD_IMAGE:
       vignette_item_set_kind (job->item, VIGNETTE_ITEM_KIND_IMAGE);
+      if (loaded->streamed > 0)
+        {
+          /* Decoded as it arrived: the workers finish it, if they have not */
+          vignette_item_set_progress (job->item, loaded->streamed, loaded->streamed);
+          vignette_item_set_file_size (job->item, loaded->streamed);
+          vignette_item_set_state (job->item, VIGNETTE_ITEM_STATE_PROCESSING);
+          /* Its first piece went to the workers as soon as it arrived */
+          vignette_item_mark (job->item, VIGNETTE_MARK_DECODE_QUEUED, loaded->times.first_byte);
+          job->loaded = TRUE;
+          job->decoding = TRUE;
+          vignette_host_queue_decode_started (job->ctx->queue);
+          if (job->streamed_back)
+            streamed_complete (task);
+          break;
+        }
       vignette_item_set_progress (job->item, g_bytes_get_size (loaded->bytes),
                                   g_bytes_get_size (loaded->bytes));
       decode (task, loaded->bytes, FALSE);
@@ -499,9 +589,26 @@ load (GTask *task)
   vignette_item_set_attempts (item, attempt);
   vignette_item_set_state (item, kind == VIGNETTE_ITEM_KIND_IMAGE ? VIGNETTE_ITEM_STATE_DOWNLOADING
                                                                 : VIGNETTE_ITEM_STATE_FETCHING_PAGE);
+
+  /* An image on the web is decoded as it arrives, on the workers: each
+   * attempt with a decoder of its own */
+  g_clear_pointer (&job->stream, vignette_decode_stream_unref);
+  g_clear_pointer (&job->streamed, vignette_thumbnails_unref);
+  g_clear_error (&job->stream_error);
+  job->loaded = job->streamed_back = FALSE;
+  if (kind == VIGNETTE_ITEM_KIND_IMAGE && !is_local (item) && job->ctx->stream_images)
+    {
+      StreamCall *call = g_new0 (StreamCall, 1);
+
+      call->task = g_object_ref (task);
+      job->stream = vignette_thumbnailer_stream_new (job->ctx->thumbnailer, job->name,
+                                                     g_task_get_cancellable (task), on_streamed, call);
+      call->stream = job->stream;
+    }
+
   vignette_loader_load_async (job->ctx->loader, vignette_item_get_uri (item),
                               vignette_item_get_page_uri (item), kind == VIGNETTE_ITEM_KIND_IMAGE,
-                              attempt, on_progress, G_OBJECT (item), g_task_get_cancellable (task),
+                              attempt, job->stream, on_progress, G_OBJECT (item), g_task_get_cancellable (task),
                               on_loaded, g_object_ref (task));
 }
 

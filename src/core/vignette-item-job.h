@@ -25,6 +25,7 @@ typedef struct {
   gboolean             recursive;
   const char          *cache_flavor;   /* the desktop cache to read for local files, or NULL */
   gboolean             use_cache;      /* read and write the desktop cache for local files */
+  gboolean             stream_images;  /* decode images on the web as they download */
   void               (*released)      (gpointer data);  /* a slot or a worker came free */
   gpointer             released_data;
 } VignetteJobContext;

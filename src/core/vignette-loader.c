@@ -129,7 +129,7 @@ check_not_empty (GTask        *task,
 {
   GError *error;
 
-  if (load->bytes == NULL || g_bytes_get_size (load->bytes) > 0)
+  if (load->bytes == NULL || g_bytes_get_size (load->bytes) > 0 || load->streamed > 0)
     return TRUE;
 
   if (load->kind == VIGNETTE_LOAD_PAGE)
@@ -178,6 +178,7 @@ on_fetched (GObject      *source,
 
   load = g_new0 (VignetteLoad, 1);
   load->bytes = g_bytes_ref (response->body);
+  load->streamed = response->streamed_length;
   load->content_type = g_strdup (response->content_type);
   load->final_uri = g_strdup (response->final_uri);
   load->protocol = response->protocol;
@@ -387,6 +388,9 @@ vignette_loader_get_fetcher (VignetteLoader *self)
  * @expect_image: the address came from a page or a folder as an image:
  *   take it as one, with the image size limit
  * @attempt: which attempt this is, from 1
+ * @sink: (nullable): for an image on the web, a decode stream that takes
+ *   the body as it arrives (see vignette_fetcher_fetch_into_async()); a
+ *   file is read whole, and the sink is left alone
  * @progress: (nullable): called on this thread as bytes arrive
  */
 void
@@ -395,6 +399,7 @@ vignette_loader_load_async (VignetteLoader        *self,
                             const char            *referer,
                             gboolean               expect_image,
                             guint                  attempt,
+                            VignetteDecodeStream  *sink,
                             VignetteFetchProgress  progress,
                             GObject               *progress_target,
                             GCancellable          *cancellable,
@@ -419,10 +424,10 @@ vignette_loader_load_async (VignetteLoader        *self,
 
   if (vignette_uri_is_http (uri))
     {
-      vignette_fetcher_fetch_async (self->fetcher, uri, referer,
-                                    expect_image ? VIGNETTE_FETCH_IMAGE : VIGNETTE_FETCH_PAGE,
-                                    attempt, progress, progress_target, cancellable,
-                                    on_fetched, g_steal_pointer (&task));
+      vignette_fetcher_fetch_into_async (self->fetcher, uri, referer,
+                                         expect_image ? VIGNETTE_FETCH_IMAGE : VIGNETTE_FETCH_PAGE,
+                                         attempt, expect_image ? sink : NULL, progress, progress_target,
+                                         cancellable, on_fetched, g_steal_pointer (&task));
       return;
     }
 

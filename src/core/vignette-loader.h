@@ -21,7 +21,8 @@ typedef enum {
 
 typedef struct {
   VignetteLoadKind   kind;
-  GBytes            *bytes;         /* NULL for a folder */
+  GBytes            *bytes;         /* NULL for a folder; empty when it went to a decode stream */
+  guint64            streamed;      /* the bytes that went to the decode stream */
   char              *content_type;  /* a page's Content-Type header, for its charset; may be NULL */
   char              *final_uri;     /* after redirects */
   guint64            mtime;         /* a local file's modification time, in seconds; 0 otherwise */
@@ -43,6 +44,7 @@ void            vignette_loader_load_async    (VignetteLoader        *self,
                                                const char            *referer,
                                                gboolean               expect_image,
                                                guint                  attempt,
+                                               VignetteDecodeStream  *sink,
                                                VignetteFetchProgress  progress,
                                                GObject               *progress_target,
                                                GCancellable          *cancellable,

@@ -1154,6 +1154,9 @@ setup_pipeline (VignetteRun *self)
   self->job_context.selector = self->selector;
   self->job_context.recursive = self->recursive;
   self->job_context.use_cache = self->use_cache;
+  /* VIGNETTE_STREAM_DECODE=0: the whole body first, then the decode (for
+   * the benchmarks, which compare both) */
+  self->job_context.stream_images = g_strcmp0 (g_getenv ("VIGNETTE_STREAM_DECODE"), "0") != 0;
   self->job_context.cache_flavor = self->use_cache && flavor ? flavor->name : NULL;
   self->job_context.released = on_released;
   self->job_context.released_data = self;

@@ -332,7 +332,7 @@ vignette_make_thumbnails (GBytes                        *data,
   int width, height;
   guint box = 0;
 
-  g_return_val_if_fail (data != NULL, NULL);
+  g_return_val_if_fail (data != NULL || params->decoder != NULL, NULL);
   g_return_val_if_fail (params != NULL && params->n_sizes > 0, NULL);
 
   g_array_set_clear_func (targets, clear_target);
@@ -370,10 +370,18 @@ vignette_make_thumbnails (GBytes                        *data,
 
   g_array_sort (targets, compare_target_desc);
 
-  decoder = vignette_decoder_new (display_name, box,
-                                  params->max_pixels > 0 ? params->max_pixels : VIGNETTE_DEFAULT_MAX_PIXELS,
-                                  params->reduced_decode);
-  decoded = vignette_decoder_decode_bytes (decoder, data, cancellable, error);
+  if (params->decoder != NULL)
+    {
+      decoder = g_object_ref (params->decoder);
+      decoded = vignette_decoder_finish (decoder, error);
+    }
+  else
+    {
+      decoder = vignette_decoder_new (display_name, box,
+                                      params->max_pixels > 0 ? params->max_pixels : VIGNETTE_DEFAULT_MAX_PIXELS,
+                                      params->reduced_decode);
+      decoded = vignette_decoder_decode_bytes (decoder, data, cancellable, error);
+    }
   if (decoded == NULL)
     return NULL;
 
@@ -608,7 +616,8 @@ process_data_free (gpointer data)
 {
   ProcessData *pd = data;
 
-  g_bytes_unref (pd->data);
+  g_clear_object (&pd->params.decoder);
+  g_clear_pointer (&pd->data, g_bytes_unref);
   g_free (pd->display_name);
   g_free (pd->cache_uri);
   g_free (pd->sizes);
@@ -639,6 +648,33 @@ process_thread (GTask        *task,
     g_task_return_pointer (task, thumbnails, (GDestroyNotify) vignette_thumbnails_unref);
 }
 
+/* A snapshot of the settings for one image */
+static ProcessData *
+process_data_new (VignetteThumbnailer *self,
+                  const char          *display_name,
+                  const char          *cache_uri,
+                  guint64              cache_mtime,
+                  gboolean             from_cache)
+{
+  ProcessData *pd = g_new0 (ProcessData, 1);
+
+  pd->display_name = g_strdup (display_name);
+  pd->cache_uri = g_strdup (cache_uri);
+  pd->sizes = g_memdup2 (self->sizes->data, self->sizes->len * sizeof (guint));
+  pd->params.sizes = pd->sizes;
+  pd->params.n_sizes = self->sizes->len;
+  pd->params.format = self->format;
+  pd->params.compact = self->compact;
+  pd->params.max_pixels = self->max_pixels;
+  pd->params.reduced_decode = self->reduced_decode;
+  pd->params.strategy = self->strategy;
+  pd->params.cache_uri = pd->cache_uri;
+  pd->params.cache_mtime = cache_mtime;
+  pd->params.from_cache = from_cache;
+
+  return pd;
+}
+
 /**
  * vignette_thumbnailer_process_async:
  * @data: the original image; released as soon as the thumbnails exist
@@ -662,21 +698,8 @@ vignette_thumbnailer_process_async (VignetteThumbnailer *self,
   g_return_if_fail (VIGNETTE_IS_THUMBNAILER (self));
   g_return_if_fail (data != NULL);
 
-  pd = g_new0 (ProcessData, 1);
+  pd = process_data_new (self, display_name, cache_uri, cache_mtime, from_cache);
   pd->data = g_bytes_ref (data);
-  pd->display_name = g_strdup (display_name);
-  pd->cache_uri = g_strdup (cache_uri);
-  pd->sizes = g_memdup2 (self->sizes->data, self->sizes->len * sizeof (guint));
-  pd->params.sizes = pd->sizes;
-  pd->params.n_sizes = self->sizes->len;
-  pd->params.format = self->format;
-  pd->params.compact = self->compact;
-  pd->params.max_pixels = self->max_pixels;
-  pd->params.reduced_decode = self->reduced_decode;
-  pd->params.strategy = self->strategy;
-  pd->params.cache_uri = pd->cache_uri;
-  pd->params.cache_mtime = cache_mtime;
-  pd->params.from_cache = from_cache;
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, vignette_thumbnailer_process_async);
@@ -692,6 +715,43 @@ vignette_thumbnailer_process_finish (VignetteThumbnailer  *self,
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * vignette_thumbnailer_stream_new:
+ *
+ * For an image that is still downloading: write its body into the stream
+ * as it arrives (from any one thread at a time) and close it at the end;
+ * the workers decode it meanwhile, and @callback gets the thumbnails, as
+ * from vignette_thumbnailer_process_async(). Never for the desktop cache's
+ * local files.
+ *
+ * Returns: (transfer full): the stream to write to
+ */
+VignetteDecodeStream *
+vignette_thumbnailer_stream_new (VignetteThumbnailer *self,
+                                 const char          *display_name,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(VignetteDecoder) decoder = NULL;
+  ProcessData *pd;
+
+  g_return_val_if_fail (VIGNETTE_IS_THUMBNAILER (self), NULL);
+
+  pd = process_data_new (self, display_name, NULL, 0, FALSE);
+  /* The sizes are sorted from the largest: the decode must cover it */
+  decoder = vignette_decoder_new (display_name, g_array_index (self->sizes, guint, 0),
+                                  self->max_pixels, self->reduced_decode);
+  pd->params.decoder = g_object_ref (decoder);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, vignette_thumbnailer_process_async);
+  g_task_set_task_data (task, pd, process_data_free);
+
+  return vignette_decode_stream_new (self->workers, decoder, task, process_thread);
 }
 
 static GdkPixbuf *

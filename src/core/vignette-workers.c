@@ -36,8 +36,10 @@ struct _VignetteWorkers
 G_DEFINE_FINAL_TYPE (VignetteWorkers, vignette_workers, G_TYPE_OBJECT)
 
 typedef struct {
-  GTask           *task;
+  GTask           *task;   /* or NULL for a plain function */
   GTaskThreadFunc  func;
+  GFunc            plain;
+  gpointer         data;
 } Job;
 
 typedef struct {
@@ -111,6 +113,25 @@ run_job (gpointer data,
   begin = g_get_monotonic_time ();
   times->start = begin;
   times->worker = worker_number (self);
+
+  if (job->task == NULL)
+    {
+      g_free (times);
+      g_mutex_lock (&self->stats_lock);
+      self->n_busy++;
+      self->peak_busy = MAX (self->peak_busy, self->n_busy);
+      g_mutex_unlock (&self->stats_lock);
+
+      job->plain (job->data, self);
+
+      g_mutex_lock (&self->stats_lock);
+      self->n_busy--;
+      self->busy_usec += g_get_monotonic_time () - begin;
+      g_mutex_unlock (&self->stats_lock);
+      g_free (job);
+      return;
+    }
+
   /* Before the function runs: once it returns a result, the task may be
    * handed to its callback at any moment */
   g_object_set_qdata_full (G_OBJECT (job->task), job_times_quark (), times, g_free);
@@ -295,4 +316,47 @@ vignette_workers_get_times (GAsyncResult *result,
   *end = times->end ? times->end : g_get_monotonic_time ();
   *worker = times->worker;
   return TRUE;
+}
+
+/**
+ * vignette_workers_run_func:
+ * @func: called on a worker thread with @data and the workers
+ *
+ * Runs a plain function on the pool, for work that keeps its own state
+ * between calls (an image decoded as it downloads); it counts in the
+ * workers' figures like a task.
+ */
+void
+vignette_workers_run_func (VignetteWorkers *self,
+                           GFunc            func,
+                           gpointer         data)
+{
+  Job *job;
+
+  g_return_if_fail (VIGNETTE_IS_WORKERS (self));
+
+  job = g_new0 (Job, 1);
+  job->plain = func;
+  job->data = data;
+  g_thread_pool_push (self->pool, job, NULL);
+}
+
+/**
+ * vignette_workers_record_times:
+ *
+ * From a worker thread: says that @task's work ran from @start to now on
+ * this worker, for vignette_workers_get_times(); for work done in pieces
+ * by vignette_workers_run_func().
+ */
+void
+vignette_workers_record_times (VignetteWorkers *self,
+                               GTask           *task,
+                               gint64           start)
+{
+  JobTimes *times = g_new0 (JobTimes, 1);
+
+  times->start = start;
+  times->end = g_get_monotonic_time ();
+  times->worker = worker_number (self);
+  g_object_set_qdata_full (G_OBJECT (task), job_times_quark (), times, g_free);
 }

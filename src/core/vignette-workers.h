@@ -18,6 +18,12 @@ void             vignette_workers_set_n_threads   (VignetteWorkers *self,
 void             vignette_workers_run             (VignetteWorkers *self,
                                                    GTask           *task,
                                                    GTaskThreadFunc  func);
+void             vignette_workers_run_func        (VignetteWorkers *self,
+                                                   GFunc            func,
+                                                   gpointer         data);
+void             vignette_workers_record_times    (VignetteWorkers *self,
+                                                   GTask           *task,
+                                                   gint64           start);
 guint            vignette_workers_get_n_pending   (VignetteWorkers *self);
 double           vignette_workers_get_busy_seconds (VignetteWorkers *self);
 guint            vignette_workers_get_peak_busy   (VignetteWorkers *self);
