@@ -239,9 +239,10 @@ on_filtered_changed (VignetteGalleryPage *self)
 static void
 filter_changed (VignetteGalleryPage *self)
 {
-  GtkAdjustment *vadjustment = gtk_scrolled_window_get_vadjustment (self->scroller);
-
-  gtk_adjustment_set_value (vadjustment, gtk_adjustment_get_lower (vadjustment));
+  /* Through the grid, which moves its anchor: setting the adjustment
+   * itself before the grid's next layout finds no item there */
+  if (g_list_model_get_n_items (G_LIST_MODEL (self->filtered)) > 0)
+    gtk_widget_activate_action (GTK_WIDGET (self->grid_view), "list.scroll-to-item", "u", 0);
   flush_progress (self);
 }
 
