@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ui-test-utils.h"
+#include "vignette-texture-cache.h"
 #include "vignette-window-private.h"
 
 typedef struct {
@@ -441,6 +442,47 @@ test_focus_after_detail (Fixture       *f,
   g_assert_true (vignette_gallery_page_get_focus_item (page) == third);
 }
 
+/* A local file: its path, not file:///; "Show in Files" instead of the
+ * browser; and a Format row even when the thumbnails came from the
+ * desktop's thumbnail cache (the folder opened a second time), which
+ * decodes nothing and so names no format */
+static void
+test_detail_local_file (void)
+{
+  g_autoptr(GListStore) store = g_list_store_new (VIGNETTE_TYPE_ITEM);
+  g_autoptr(VignetteTextureCache) cache = vignette_texture_cache_new (VIGNETTE_TEXTURE_CACHE_DEFAULT_BYTES);
+  g_autoptr(VignetteItem) item = vignette_item_new (VIGNETTE_ITEM_KIND_IMAGE, "file:///home/ana/Pictures/My%20Cat.jpg",
+                                                    "file:///home/ana/Pictures/");
+  g_autoptr(VignetteThumbnails) cached = vignette_thumbnails_new (800, 600, NULL, NULL, VIGNETTE_FORMAT_PNG);
+  GtkWidget *window = gtk_window_new ();
+  VignetteDetailView *detail = VIGNETTE_DETAIL_VIEW (vignette_detail_view_new ());
+
+  gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (detail));
+  vignette_item_set_thumbnails (item, cached);
+  vignette_item_set_state (item, VIGNETTE_ITEM_STATE_DONE);
+  g_list_store_append (store, item);
+  vignette_detail_view_set_model (detail, G_LIST_MODEL (store), cache);
+  vignette_detail_view_set_position (detail, 0);
+
+  g_assert_cmpstr (vignette_detail_view_get_row (detail, "source"), ==, "/home/ana/Pictures/My Cat.jpg");
+  g_assert_cmpstr (vignette_detail_view_get_row (detail, "page"), ==, "/home/ana/Pictures");
+  g_assert_cmpstr (vignette_detail_view_get_row (detail, "format"), ==, "JPEG");
+  /* The header's button shows the file in the file manager */
+  g_assert_true (vignette_ui_test_action_enabled (GTK_WIDGET (detail), "detail.show-in-files"));
+
+  /* A download keeps its address and the browser */
+  {
+    g_autoptr(VignetteItem) web = vignette_ui_test_make_item ("web.jpg", VIGNETTE_ITEM_STATE_DONE);
+
+    g_list_store_append (store, web);
+    vignette_detail_view_set_position (detail, 1);
+    g_assert_cmpstr (vignette_detail_view_get_row (detail, "source"), ==, "https://example.com/gallery/web.jpg");
+    g_assert_true (vignette_ui_test_action_enabled (GTK_WIDGET (detail), "detail.open-original"));
+  }
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -457,6 +499,7 @@ main (int    argc,
   g_test_add ("/ui/window/settings", Fixture, NULL, fixture_set_up, test_settings, fixture_tear_down);
   g_test_add ("/ui/window/drop", Fixture, NULL, fixture_set_up, test_drop, fixture_tear_down);
   g_test_add ("/ui/window/narrow", Fixture, NULL, fixture_set_up, test_narrow, fixture_tear_down);
+  g_test_add_func ("/ui/detail/local-file", test_detail_local_file);
   g_test_add ("/ui/window/focus-after-detail", Fixture, NULL, fixture_set_up, test_focus_after_detail,
               fixture_tear_down);
 
