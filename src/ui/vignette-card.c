@@ -126,8 +126,10 @@ show_texture (VignetteCard *self,
   else
     gtk_picture_set_paintable (self->picture, GDK_PAINTABLE (texture));
 
+  /* The spinner keeps turning while the placeholder fades out (a stopped
+   * one draws nothing: the card would flash blank); once its page is
+   * hidden it is unmapped and costs nothing */
   self->shown_size = size;
-  gtk_spinner_set_spinning (self->spinner, FALSE);
   show_page (self, "picture", animate);
 }
 
@@ -376,12 +378,7 @@ update (VignetteCard *self)
   gtk_label_set_label (self->status_label, status);
 
   if (state == VIGNETTE_ITEM_STATE_DONE && vignette_item_get_thumbnails (self->item) != NULL)
-    {
-      update_texture (self);
-      /* The texture is on screen: the hidden placeholder need not spin */
-      if (self->shown_size != 0)
-        gtk_spinner_set_spinning (self->spinner, FALSE);
-    }
+    update_texture (self);
   else
     {
       drop_texture (self);
