@@ -94,7 +94,7 @@ vignette_start_page_show_error (VignetteStartPage *self,
                                    GTK_ACCESSIBLE_STATE_INVALID, GTK_ACCESSIBLE_INVALID_TRUE, -1);
       gtk_accessible_update_relation (GTK_ACCESSIBLE (self->source_row),
                                       GTK_ACCESSIBLE_RELATION_DESCRIBED_BY, self->error_label, NULL,
-                                      GTK_ACCESSIBLE_RELATION_ERROR_MESSAGE, self->error_label, NULL,
+                                      GTK_ACCESSIBLE_RELATION_ERROR_MESSAGE, self->error_label,
                                       -1);
     }
   else

@@ -335,9 +335,10 @@ vignette_show_toast (GtkWidget  *widget,
   adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), adw_toast_new (escaped));
 }
 
-/* A text button's accessible name is its label, underscore included
- * ("_Fetch Thumbnails") on GTK 4.8: screen readers read it out. This
- * names the button with its label, without the mnemonic. */
+/* A text button's accessible name on GTK 4.8 is its label, underscore
+ * included, followed by the text of the label inside it, which the button
+ * is "labelled by": "_Fetch Thumbnails Fetch Thumbnails". This names the
+ * button once, with its label without the mnemonic. */
 void
 vignette_accessible_label_from_mnemonic (GtkButton *button)
 {
@@ -360,6 +361,7 @@ vignette_accessible_label_from_mnemonic (GtkButton *button)
     }
 
   gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, plain->str, -1);
+  gtk_accessible_reset_relation (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_RELATION_LABELLED_BY);
   g_string_free (plain, TRUE);
 }
 
