@@ -252,11 +252,11 @@ update_actions (VignetteDetailView *self)
   guint n_items = self->model ? g_list_model_get_n_items (self->model) : 0;
   gboolean done = self->item != NULL && vignette_item_get_thumbnails (self->item) != NULL &&
                   vignette_item_get_state (self->item) == VIGNETTE_ITEM_STATE_DONE;
+  gboolean local = self->item != NULL && vignette_uri_is_local (vignette_item_get_uri (self->item));
 
   gtk_widget_action_set_enabled (widget, "detail.previous", self->item != NULL && self->position > 0);
   gtk_widget_action_set_enabled (widget, "detail.next", self->position + 1 < n_items);
-  gboolean local = self->item != NULL && vignette_uri_is_local (vignette_item_get_uri (self->item));
-
+  /* A download opens in the browser; a file in another application or the file manager */
   gtk_widget_action_set_enabled (widget, "detail.open-original", self->item != NULL && !local);
   gtk_widget_action_set_enabled (widget, "detail.open-with", local);
   gtk_widget_action_set_enabled (widget, "detail.show-in-files", local);
