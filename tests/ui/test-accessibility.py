@@ -9,7 +9,8 @@
 # keys use), and walks the accessible tree of the start page, the demo
 # gallery once filled, the detail view and the preferences window. Every
 # control that Orca announces by name (push, toggle and menu buttons,
-# entries, sliders, pictures and grid cells) must have a meaningful one:
+# entries, sliders, pictures, grid cells, progress bars and spinners)
+# must have a meaningful one:
 # not empty, not a GTK class name ("GtkImage", "GtkMenuButton"…), without
 # the underscore of a mnemonic.
 #
@@ -37,7 +38,7 @@ except ImportError:
 NAMED_ROLES = {
     'push button', 'toggle button', 'menu button', 'entry', 'text', 'password text',
     'slider', 'image', 'table cell', 'spin button', 'check box',
-    'radio button', 'combo box', 'switch',
+    'radio button', 'combo box', 'switch', 'progress bar',
 }
 CLASS_NAME = re.compile(r'^(Gtk|Adw|Vignette)[A-Z][A-Za-z]+$')
 MNEMONIC = re.compile(r'(^|[^_])_[^_ ]')
@@ -53,7 +54,7 @@ class App:
         self.env = dict(os.environ)
         self.env.pop('NO_AT_BRIDGE', None)
         self.env['GTK_A11Y'] = 'atspi'
-        self.env['VIGNETTE_DEMO_LATENCY'] = '20'
+        self.env['VIGNETTE_DEMO_LATENCY'] = '800'
         self.env['VIGNETTE_DEMO_FAULTS'] = '1'
         self.process = subprocess.Popen([os.environ['VIGNETTE_GUI'], '--stats'], env=self.env,
                                         stdout=subprocess.PIPE, text=True)
@@ -275,6 +276,10 @@ def main():
         checks.append(('address field', check_address_error(app)))
 
         app.activate('demo')
+        # While it fills: the spinners and progress bars of the cards and the page
+        poll(lambda: len(names_of(app, 'progress bar')) >= 1, timeout=30)
+        checks.append(('filling gallery', check(app, 'filling gallery', windows(app),
+                                                ('table cell', 'progress bar'))))
         app.wait_for(app.run_finished, 'the end of the demo run')
         app.settle()
         checks.append(('gallery', check(app, 'gallery', windows(app),
