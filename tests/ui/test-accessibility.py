@@ -54,7 +54,7 @@ class App:
         self.env = dict(os.environ)
         self.env.pop('NO_AT_BRIDGE', None)
         self.env['GTK_A11Y'] = 'atspi'
-        self.env['VIGNETTE_DEMO_LATENCY'] = '800'
+        self.env['VIGNETTE_DEMO_LATENCY'] = '2500'
         self.env['VIGNETTE_DEMO_FAULTS'] = '1'
         self.process = subprocess.Popen([os.environ['VIGNETTE_GUI'], '--stats'], env=self.env,
                                         stdout=subprocess.PIPE, text=True)
@@ -136,9 +136,14 @@ def walk(node, path, found):
             child = node.getChildAtIndex(i)
         except Exception:
             continue
-        if child is None or not showing(child):
+        # While the gallery fills, the grid recycles its cells: an object
+        # may be gone between two questions
+        try:
+            if child is None or not showing(child):
+                continue
+            here = path + ['%s %r' % (child.getRoleName(), child.name) if child.name else child.getRoleName()]
+        except Exception:
             continue
-        here = path + ['%s %r' % (child.getRoleName(), child.name) if child.name else child.getRoleName()]
         found.append((child, here))
         walk(child, here, found)
 
@@ -170,11 +175,15 @@ def check(app, what, roots, must_have=()):
     bad = []
     roles = {}
     for node, path in found:
-        role = node.getRoleName()
+        try:
+            role = node.getRoleName()
+            why = problem(node)
+            name = node.name
+        except Exception:
+            continue  # gone since the walk
         roles[role] = roles.get(role, 0) + 1
-        why = problem(node)
         if why is not None:
-            bad.append('%s %r (%s): %s' % (role, node.name, ' > '.join(path[-6:-1]), why))
+            bad.append('%s %r (%s): %s' % (role, name, ' > '.join(path[-6:-1]), why))
     log('%s: %d accessible objects, %s' % (what, len(found),
                                           ', '.join('%d %s' % (n, r) for r, n in sorted(roles.items())
                                                     if r in NAMED_ROLES)))
@@ -192,7 +201,14 @@ def names_of(app, role):
     found = []
     for window in windows(app):
         walk(window, [], found)
-    return [node.name for node, path in found if node.getRoleName() == role]
+    names = []
+    for node, path in found:
+        try:
+            if node.getRoleName() == role:
+                names.append(node.name)
+        except Exception:
+            continue
+    return names
 
 
 def find(app, role, name):
@@ -277,7 +293,7 @@ def main():
 
         app.activate('demo')
         # While it fills: the spinners and progress bars of the cards and the page
-        poll(lambda: len(names_of(app, 'progress bar')) >= 1, timeout=30)
+        poll(lambda: names_of(app, 'progress bar') and names_of(app, 'table cell'), timeout=30)
         checks.append(('filling gallery', check(app, 'filling gallery', windows(app),
                                                 ('table cell', 'progress bar'))))
         app.wait_for(app.run_finished, 'the end of the demo run')
