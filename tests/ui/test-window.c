@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ui-test-utils.h"
+#include "vignette-item-private.h"
 #include "vignette-texture-cache.h"
 #include "vignette-window-private.h"
 
