@@ -15,6 +15,7 @@
 
 #include "vignette-error.h"
 #include "vignette-png.h"
+#include "vignette-resample.h"
 #include "vignette-thumbnail-cache.h"
 #include "vignette-thumbnailer.h"
 
@@ -909,7 +910,7 @@ vignette_make_thumbnails (GBytes                        *data,
       if (gdk_pixbuf_get_width (source) == tw && gdk_pixbuf_get_height (source) == th)
         target->pixbuf = g_object_ref (source);
       else
-        target->pixbuf = gdk_pixbuf_scale_simple (source, tw, th, GDK_INTERP_BILINEAR);
+        target->pixbuf = vignette_resample (source, tw, th);
 
       if (target->pixbuf == NULL)
         {
