@@ -64,14 +64,15 @@ def dct_shrink(width, height, box):
     return denom
 
 
-def run_cli(cli, photos, out, env=None):
-    subprocess.run([cli, '--no-cache', '-o', out, photos], check=True,
+def run_cli(cli, photos, out, env=None, extra=()):
+    subprocess.run([cli, '--no-cache', *extra, '-o', out, photos], check=True,
                    stderr=subprocess.DEVNULL, env=env)
 
 
-def run_pillow(photos, out, processes):
+def run_pillow(photos, out, processes, level=1):
+    options = [] if level is None else ['--compress-level', str(level)]
     subprocess.run([sys.executable, os.path.join(ROOT, 'tests', 'bench', 'bench_pil_thumbs.py'),
-                    '--compress-level', '1', '--processes', str(processes), '-o', out, photos],
+                    *options, '--processes', str(processes), '-o', out, photos],
                    check=True, stderr=subprocess.DEVNULL)
 
 
@@ -138,12 +139,12 @@ def thumbnails_of(out):
     return found
 
 
-def timed(label, function, *args):
+def timed(label, function):
     times = []
     for _ in range(2):
         out = tempfile.mkdtemp(prefix='vignette-quality-')
         start = time.monotonic()
-        function(*args, out)
+        function(out)
         times.append(time.monotonic() - start)
         shutil.rmtree(out)
     print(f'| {label} | {times[0]:.2f} s | {times[1]:.2f} s |', flush=True)
@@ -156,6 +157,8 @@ def main():
     parser.add_argument('--cache', default=cache)
     parser.add_argument('--cli', default=os.path.join(ROOT, '_build-release', 'src', 'cli', 'vignette-cli'))
     parser.add_argument('--baseline-cli', help='vignette-cli built from before the Lanczos change')
+    parser.add_argument('--other-cli', action='append', default=[], metavar='NAME=PATH',
+                        help='another vignette-cli build to measure, e.g. pixman=DIR/vignette-cli')
     parser.add_argument('--no-vips', action='store_true')
     parser.add_argument('--time', action='store_true', help='also time the thumbnail programs, twice each')
     parser.add_argument('--crop', help='write a 3x crop of the worst photo at 500 px to this PNG')
@@ -170,11 +173,22 @@ def main():
     if args.time:
         print(f'{len(os.listdir(photos))} photos, sizes {SIZES}, PNG out; wall time of two runs\n')
         print('| program | run 1 | run 2 |\n|---|---|---|')
-        new = timed('vignette-cli (Lanczos, pixman)', run_cli, args.cli, photos)
+        new = timed('vignette-cli (Lanczos, pixman)', lambda out: run_cli(args.cli, photos, out))
+        timed('vignette-cli, decode covering 2 x the largest size',
+              lambda out: run_cli(args.cli, photos, out, extra=('--sizes', '1000,' + ','.join(map(str, SIZES)))))
+        timed('vignette-cli, full decode (VIGNETTE_REDUCED_DECODE=0)',
+              lambda out: run_cli(args.cli, photos, out, dict(os.environ, VIGNETTE_REDUCED_DECODE='0')))
+        for other in args.other_cli:
+            name, path = other.split('=', 1)
+            timed(f'vignette-cli {name}', lambda out: run_cli(path, photos, out))
         if args.baseline_cli:
-            timed('vignette-cli before (BILINEAR)', run_cli, args.baseline_cli, photos)
-        pillow = timed(f'Pillow draft + LANCZOS, {processes} processes', run_pillow, photos, processes)
-        print(f'\nvignette-cli / Pillow (best of two each): {new / pillow:.2f}\n')
+            timed('vignette-cli before (BILINEAR)', lambda out: run_cli(args.baseline_cli, photos, out))
+        pillow = timed(f'Pillow draft + LANCZOS, {processes} processes, PNG level 1',
+                       lambda out: run_pillow(photos, out, processes))
+        pillow_default = timed(f'Pillow draft + LANCZOS, {processes} processes, Pillow\'s PNG default',
+                               lambda out: run_pillow(photos, out, processes, None))
+        print(f'\nvignette-cli / Pillow (best of two each): {new / pillow_default:.2f} '
+              f'(Pillow\'s PNG default), {new / pillow:.2f} (PNG level 1)\n')
 
     work = tempfile.mkdtemp(prefix='vignette-quality-')
     outputs = {}
@@ -182,6 +196,17 @@ def main():
     run_cli(args.cli, photos, outputs['lanczos'])
     outputs['lanczos-decoded'] = os.path.join(work, 'lanczos-decoded')
     run_cli(args.cli, photos, outputs['lanczos-decoded'], dict(os.environ, VIGNETTE_SCALE_FROM='decoded'))
+    # Where the rest of the loss is: the DCT-scaled decode. A decode that
+    # covers twice the largest size (made here by asking for a 1000 px size
+    # too), and the full decode
+    outputs['lanczos-2x-decode'] = os.path.join(work, 'lanczos-2x-decode')
+    run_cli(args.cli, photos, outputs['lanczos-2x-decode'], extra=('--sizes', '1000,' + ','.join(map(str, SIZES))))
+    outputs['lanczos-full-decode'] = os.path.join(work, 'lanczos-full-decode')
+    run_cli(args.cli, photos, outputs['lanczos-full-decode'], dict(os.environ, VIGNETTE_REDUCED_DECODE='0'))
+    for other in args.other_cli:
+        name, path = other.split('=', 1)
+        outputs[name] = os.path.join(work, name)
+        run_cli(path, photos, outputs[name])
     if args.baseline_cli:
         outputs['bilinear'] = os.path.join(work, 'bilinear')
         run_cli(args.baseline_cli, photos, outputs['bilinear'])
