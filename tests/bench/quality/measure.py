@@ -12,8 +12,12 @@
 #
 #   bilinear   vignette-cli before issue 12 (--baseline-cli): DCT-scaled
 #              decode, then gdk_pixbuf_scale_simple BILINEAR
-#   lanczos    vignette-cli (--cli): DCT-scaled decode, then pixman Lanczos-3,
-#              each size from the previous one (the default)
+#   lanczos    vignette-cli (--cli): DCT-scaled decode, then Lanczos-3
+#              (vignette-resample.c), each size from the previous one
+#   lanczos-Mx-decode, lanczos-full-decode  the same from a decode that
+#              covers M times the largest size (--margins), or from the full decode
+#   NAME       any other build given with --other-cli NAME=PATH (QUALITY.md:
+#              pixman, the first version of vignette-resample.c)
 #   lanczos-decoded  the same, each size from the decode (VIGNETTE_SCALE_FROM=decoded)
 #   pillow     tests/bench/bench_pil_thumbs.py: Pillow draft + LANCZOS
 #   vips-reduce  libvips (the vips command): shrink-on-load, then
@@ -23,13 +27,15 @@
 #              how far linear-light filtering is from the sRGB reference)
 #
 # --time runs vignette-cli (new and baseline) and the Pillow program twice
-# each on the photos, one process per core for Pillow, and prints wall times.
+# each on the photos, one process per core for Pillow, and prints wall and
+# CPU times (on a shared machine the CPU time is the steadier figure).
 # --crop writes a 3x crop of the worst photo for `lanczos` at 500 px:
 # ours | Pillow's | the reference.
 
 import argparse
 import math
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -62,6 +68,11 @@ def dct_shrink(width, height, box):
     while denom < 8 and (longest + denom * 2 - 1) // (denom * 2) >= box:
         denom *= 2
     return denom
+
+
+def margin_sizes(margin):
+    """vignette-cli options that make the decode cover margin × the largest size."""
+    return ('--sizes', f'{round(max(SIZES) * margin)},' + ','.join(map(str, SIZES)))
 
 
 def run_cli(cli, photos, out, env=None, extra=()):
@@ -140,15 +151,21 @@ def thumbnails_of(out):
 
 
 def timed(label, function):
-    times = []
+    """Runs function(out) twice; prints wall and CPU (user + sys) seconds of each run."""
+    cells, best = [], None
     for _ in range(2):
         out = tempfile.mkdtemp(prefix='vignette-quality-')
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.monotonic()
         function(out)
-        times.append(time.monotonic() - start)
+        wall = time.monotonic() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
         shutil.rmtree(out)
-    print(f'| {label} | {times[0]:.2f} s | {times[1]:.2f} s |', flush=True)
-    return min(times)
+        cells.append(f'{wall:.2f} s ({cpu:.2f} s CPU)')
+        best = cpu if best is None else min(best, cpu)
+    print(f'| {label} | {cells[0]} | {cells[1]} |', flush=True)
+    return best
 
 
 def main():
@@ -161,10 +178,14 @@ def main():
                         help='another vignette-cli build to measure, e.g. pixman=DIR/vignette-cli')
     parser.add_argument('--no-vips', action='store_true')
     parser.add_argument('--time', action='store_true', help='also time the thumbnail programs, twice each')
+    parser.add_argument('--margins', default='1.5,2',
+                        help='also decode to cover these multiples of the largest size (e.g. 1.5,2)')
+    parser.add_argument('--time-only', action='store_true', help='only the times')
     parser.add_argument('--crop', help='write a 3x crop of the worst photo at 500 px to this PNG')
     parser.add_argument('--tsv', help='write every figure to this file')
     args = parser.parse_args()
 
+    margins = [float(m) for m in args.margins.split(',') if m]
     photos = os.path.join(args.cache, 'photos')
     if not os.path.isdir(photos) or len(os.listdir(photos)) < 30:
         subprocess.run([os.path.join(HERE, 'fetch-photos'), args.cache], check=True)
@@ -172,10 +193,11 @@ def main():
 
     if args.time:
         print(f'{len(os.listdir(photos))} photos, sizes {SIZES}, PNG out; wall time of two runs\n')
-        print('| program | run 1 | run 2 |\n|---|---|---|')
-        new = timed('vignette-cli (Lanczos, pixman)', lambda out: run_cli(args.cli, photos, out))
-        timed('vignette-cli, decode covering 2 x the largest size',
-              lambda out: run_cli(args.cli, photos, out, extra=('--sizes', '1000,' + ','.join(map(str, SIZES)))))
+        print('| program | run 1: wall (CPU) | run 2: wall (CPU) |\n|---|---|---|')
+        new = timed('vignette-cli (Lanczos)', lambda out: run_cli(args.cli, photos, out))
+        for margin in margins:
+            timed(f'vignette-cli, decode covering {margin:g} x the largest size',
+                  lambda out: run_cli(args.cli, photos, out, extra=margin_sizes(margin)))
         timed('vignette-cli, full decode (VIGNETTE_REDUCED_DECODE=0)',
               lambda out: run_cli(args.cli, photos, out, dict(os.environ, VIGNETTE_REDUCED_DECODE='0')))
         for other in args.other_cli:
@@ -187,8 +209,10 @@ def main():
                        lambda out: run_pillow(photos, out, processes))
         pillow_default = timed(f'Pillow draft + LANCZOS, {processes} processes, Pillow\'s PNG default',
                                lambda out: run_pillow(photos, out, processes, None))
-        print(f'\nvignette-cli / Pillow (best of two each): {new / pillow_default:.2f} '
+        print(f'\nCPU time, vignette-cli / Pillow (best of two each): {new / pillow_default:.2f} '
               f'(Pillow\'s PNG default), {new / pillow:.2f} (PNG level 1)\n')
+        if args.time_only:
+            return 0
 
     work = tempfile.mkdtemp(prefix='vignette-quality-')
     outputs = {}
@@ -197,10 +221,13 @@ def main():
     outputs['lanczos-decoded'] = os.path.join(work, 'lanczos-decoded')
     run_cli(args.cli, photos, outputs['lanczos-decoded'], dict(os.environ, VIGNETTE_SCALE_FROM='decoded'))
     # Where the rest of the loss is: the DCT-scaled decode. A decode that
-    # covers twice the largest size (made here by asking for a 1000 px size
-    # too), and the full decode
-    outputs['lanczos-2x-decode'] = os.path.join(work, 'lanczos-2x-decode')
-    run_cli(args.cli, photos, outputs['lanczos-2x-decode'], extra=('--sizes', '1000,' + ','.join(map(str, SIZES))))
+    # covers 1.5 or 2 times the largest size (made here by asking for a
+    # 750 or 1000 px size too: it is made, written and not scored), and the
+    # full decode
+    for margin in margins:
+        name = f'lanczos-{margin:g}x-decode'
+        outputs[name] = os.path.join(work, name)
+        run_cli(args.cli, photos, outputs[name], extra=margin_sizes(margin))
     outputs['lanczos-full-decode'] = os.path.join(work, 'lanczos-full-decode')
     run_cli(args.cli, photos, outputs['lanczos-full-decode'], dict(os.environ, VIGNETTE_REDUCED_DECODE='0'))
     for other in args.other_cli:
