@@ -20,6 +20,10 @@
 /* PngSuite's averages are of raw samples; a resampled thumbnail keeps them
  * within rounding, and our PNG round trip is lossless */
 #define COLOUR_TOLERANCE 3.0
+/* Scaled down to 16 px, Lanczos-3's negative lobes overshoot at the hard
+ * edges of some test patterns, and clipping to 0…255 moves the mean a
+ * little (Pillow's Lanczos does the same): a little more leeway there */
+#define COLOUR_TOLERANCE_REDUCED 6.0
 /* The EXIF photos are JPEG, shrunk to 48 px: upright they differ from
  * *_1 by under a level, unrotated by 36 to 82 (the README's figures) */
 #define EXIF_TOLERANCE 5.0
@@ -172,7 +176,7 @@ test_pngsuite_valid (void)
   g_autoptr(GList) names = NULL;
   JsonObject *files;
   guint n_files = 0;
-  double worst = 0;
+  double worst = 0, worst_reduced = 0;
 
   if (dir == NULL)
     {
@@ -231,8 +235,13 @@ test_pngsuite_valid (void)
 
           for (int c = 0; c < 4; c++)
             {
-              worst = MAX (worst, fabs (got[c] - expected[c]));
-              if (fabs (got[c] - expected[c]) > COLOUR_TOLERANCE)
+              double tolerance = size == 64 ? COLOUR_TOLERANCE : COLOUR_TOLERANCE_REDUCED;
+
+              if (size == 64)
+                worst = MAX (worst, fabs (got[c] - expected[c]));
+              else
+                worst_reduced = MAX (worst_reduced, fabs (got[c] - expected[c]));
+              if (fabs (got[c] - expected[c]) > tolerance)
                 g_error ("%s at %u px: channel %d averages %.2f, the reference %.2f",
                          (const char *) l->data, size, c, got[c], expected[c]);
             }
@@ -240,8 +249,8 @@ test_pngsuite_valid (void)
       n_files++;
     }
 
-  g_test_message ("PngSuite: %u valid files decode and match their reference colour, worst channel off by %.2f levels",
-                  n_files, worst);
+  g_test_message ("PngSuite: %u valid files decode and match their reference colour, worst channel off by "
+                  "%.2f levels at their size, %.2f scaled down to 16 px", n_files, worst, worst_reduced);
   g_assert_cmpuint (n_files, ==, 162);
 }
 
