@@ -168,7 +168,9 @@ test_srcset_pick_best (void)
     { "x,1.jpg 1x, x,2.jpg 2x", "x,2.jpg" },
     { "a.jpg 100w,b.jpg 900w", "b.jpg" },
     { "data:image/gif;base64,R0lGOD 1x, real.jpg 2x", "real.jpg" },
-    { "a.jpg 100w (min-width: 3px), b.jpg 50w", "a.jpg" },
+    /* A descriptor the standard does not know drops its candidate */
+    { "a.jpg 100w (min-width: 3px), b.jpg 50w", "b.jpg" },
+    { "a.jpg 1x 1x, b.jpg 0w, c.jpg", "c.jpg" },
     { "", NULL },
     { " , , ", NULL },
   };
@@ -261,18 +263,27 @@ test_link_around_image (void)
 static void
 test_og_image (void)
 {
-  g_auto(GStrv) uris = extract (
+  const char *head =
     "<html><head>"
     "<meta property=\"og:image\" content=\"https://example.com/cover.jpg\">"
     "<meta name=\"twitter:image\" content=\"/twitter.jpg\">"
     "<meta property=\"og:title\" content=\"not-an-image.jpg\">"
-    "</head><body><img src=\"inline.png\"></body></html>");
+    "</head>";
+  g_autofree char *with_image = g_strconcat (head, "<body><img src=\"inline.png\"></body></html>", NULL);
+  g_autofree char *without = g_strconcat (head, "<body><p>Text only.</p></body></html>", NULL);
+  g_auto(GStrv) shown = extract (with_image);
+  g_auto(GStrv) fallback = extract (without);
+  g_auto(GStrv) selected = extract_full (with_image, NULL, PAGE, "//meta[@property='og:image']");
 
-  assert_uris (uris,
+  /* A picture for sharing is not shown by a browser, and is often the
+   * page's own picture at another size: only a page with no image gets it */
+  assert_uris (shown, "https://example.com/gallery/inline.png", NULL);
+  assert_uris (fallback,
                "https://example.com/cover.jpg",
                "https://example.com/twitter.jpg",
-               "https://example.com/gallery/inline.png",
                NULL);
+  /* A selector that asks for it gets it */
+  assert_uris (selected, "https://example.com/cover.jpg", NULL);
 }
 
 static void
