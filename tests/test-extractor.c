@@ -570,6 +570,147 @@ test_many_images (void)
   g_assert_cmpstr (uris[4999], ==, "https://example.com/i/4999.jpg");
 }
 
+/* One page of tests/pages/ and what a browser shows on it */
+typedef struct {
+  char      *name;
+  char      *page_uri;
+  char      *charset;
+  GPtrArray *expected;
+} CorpusPage;
+
+static void
+corpus_page_free (CorpusPage *page)
+{
+  g_free (page->name);
+  g_free (page->page_uri);
+  g_free (page->charset);
+  g_ptr_array_unref (page->expected);
+  g_free (page);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CorpusPage, corpus_page_free)
+
+static CorpusPage *
+corpus_page_load (const char *dir,
+                  const char *name)
+{
+  g_autoptr(CorpusPage) page = g_new0 (CorpusPage, 1);
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  g_autofree char *text = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) lines = NULL;
+
+  g_file_get_contents (path, &text, NULL, &error);
+  g_assert_no_error (error);
+
+  page->name = g_strndup (name, strlen (name) - strlen (".expected"));
+  page->page_uri = g_strdup ("https://www.example.com/page.html");
+  page->expected = g_ptr_array_new_with_free_func (g_free);
+
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      char *line = g_strstrip (lines[i]);
+
+      if (g_str_has_prefix (line, "# page:"))
+        {
+          g_free (page->page_uri);
+          page->page_uri = g_strdup (g_strstrip (line + strlen ("# page:")));
+        }
+      else if (g_str_has_prefix (line, "# charset:"))
+        {
+          g_free (page->charset);
+          page->charset = g_strdup (g_strstrip (line + strlen ("# charset:")));
+        }
+      else if (*line != '\0' && *line != '#')
+        g_ptr_array_add (page->expected, g_strdup (line));
+    }
+
+  return g_steal_pointer (&page);
+}
+
+static gboolean
+strv_has (char * const *strv,
+          const char   *s)
+{
+  return g_strv_contains ((const char * const *) strv, s);
+}
+
+static int
+compare_names (gconstpointer a,
+               gconstpointer b)
+{
+  return strcmp (*(char * const *) a, *(char * const *) b);
+}
+
+/* Every page of the corpus gives exactly what a browser shows, in order */
+static void
+test_corpus (void)
+{
+  g_autofree char *dir = g_test_build_filename (G_TEST_DIST, "pages", NULL);
+  g_autoptr(GDir) listing = NULL;
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GString) failures = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+  guint wanted = 0, found = 0, taken = 0, correct = 0, pages_right = 0;
+  const char *name;
+
+  listing = g_dir_open (dir, 0, &error);
+  g_assert_no_error (error);
+  while ((name = g_dir_read_name (listing)) != NULL)
+    if (g_str_has_suffix (name, ".expected"))
+      g_ptr_array_add (names, g_strdup (name));
+  g_ptr_array_sort (names, compare_names);
+
+  /* A corpus that failed to load would pass with nothing to compare */
+  g_assert_cmpuint (names->len, >=, 15);
+
+  for (guint i = 0; i < names->len; i++)
+    {
+      g_autoptr(CorpusPage) page = corpus_page_load (dir, g_ptr_array_index (names, i));
+      g_autofree char *html_name = g_strconcat (page->name, ".html", NULL);
+      g_autofree char *html_path = g_build_filename (dir, html_name, NULL);
+      g_autofree char *html = NULL;
+      g_auto(GStrv) got = NULL;
+      gsize length;
+      gboolean same;
+
+      g_file_get_contents (html_path, &html, &length, &error);
+      g_assert_no_error (error);
+
+      got = vignette_extract_image_uris (html, length, page->charset, page->page_uri, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_nonnull (got);
+
+      wanted += page->expected->len;
+      for (guint j = 0; j < page->expected->len; j++)
+        found += strv_has (got, g_ptr_array_index (page->expected, j));
+      taken += g_strv_length (got);
+      for (guint j = 0; got[j] != NULL; j++)
+        correct += g_ptr_array_find_with_equal_func (page->expected, got[j], g_str_equal, NULL);
+
+      g_ptr_array_add (page->expected, NULL);
+      same = g_strv_equal ((const char * const *) got, (const char * const *) page->expected->pdata);
+      pages_right += same;
+      if (!same)
+        {
+          g_autofree char *got_text = g_strjoinv ("\n    ", got);
+          g_autofree char *expected_text = g_strjoinv ("\n    ", (char **) page->expected->pdata);
+
+          g_string_append_printf (failures, "\n  %s:\n  extracted:\n    %s\n  a browser shows:\n    %s",
+                                  page->name, got_text, expected_text);
+        }
+    }
+
+  g_test_message ("corpus: %u of %u pages exact; found %u of %u pictures shown (%.1f %%), "
+                  "%u of %u taken are right (%.1f %%)",
+                  pages_right, names->len, found, wanted, 100.0 * found / MAX (wanted, 1),
+                  correct, taken, 100.0 * correct / MAX (taken, 1));
+
+  if (failures->len > 0)
+    g_error ("Pages where the extractor differs from a browser:%s", failures->str);
+}
+
 typedef struct {
   gboolean  done;
   GStrv     uris;
@@ -676,6 +817,7 @@ main (int    argc,
   g_test_add_func ("/core/extractor/charset", test_charset);
   g_test_add_func ("/core/extractor/resolve-uri", test_resolve_uri);
   g_test_add_func ("/core/extractor/many-images", test_many_images);
+  g_test_add_func ("/core/extractor/corpus", test_corpus);
   g_test_add_func ("/core/extractor/async", test_async);
   g_test_add_func ("/core/extractor/async-invalid-selector", test_async_invalid_selector);
   g_test_add_func ("/core/extractor/async-cancelled", test_async_cancelled);

@@ -272,11 +272,15 @@ is_template (const char *value)
 {
   static const char * const markers[] = { "{{", "}}", "${", "#{", "<%", "%>", "{%", "%}" };
 
+  const char *open;
+
   for (guint i = 0; i < G_N_ELEMENTS (markers); i++)
     if (strstr (value, markers[i]) != NULL)
       return TRUE;
 
-  return FALSE;
+  /* {width}, {id}: a placeholder that a script was to fill in */
+  open = strchr (value, '{');
+  return open != NULL && strchr (open, '}') != NULL;
 }
 
 /* What a lazy-loading attribute must hold to be taken for an address: a
@@ -839,6 +843,39 @@ offer_lazy_attribute (Offer      *offer,
     }
 }
 
+/* lazysizes' rias plugin (Shopify themes) writes {width} in the address
+ * and the widths it may take beside it: the largest */
+static char *
+fill_width_template (xmlNode    *node,
+                     const char *value)
+{
+  g_autofree char *widths = get_attr (node, "data-widths");
+  g_auto(GStrv) parts = NULL;
+  g_autofree char *largest = NULL;
+  guint64 best = 0;
+
+  if (widths == NULL)
+    return NULL;
+
+  parts = g_strsplit_set (widths, "[], \t\n", -1);
+  for (guint i = 0; parts[i] != NULL; i++)
+    {
+      guint64 width;
+
+      if (g_ascii_string_to_unsigned (parts[i], 10, 1, 100000, &width, NULL) && width > best)
+        best = width;
+    }
+  if (best == 0)
+    return NULL;
+
+  largest = g_strdup_printf ("%" G_GUINT64_FORMAT, best);
+  {
+    g_auto(GStrv) pieces = g_strsplit (value, "{width}", -1);
+
+    return g_strjoinv (largest, pieces);
+  }
+}
+
 /* Everything an <img> or a <source> offers, by attribute */
 static void
 offer_element (Offer   *offer,
@@ -859,6 +896,13 @@ offer_element (Offer   *offer,
         continue;
       offer->lazy = TRUE;
       value = get_attr (node, (const char *) attr->name);
+      if (value != NULL && strstr (value, "{width}") != NULL)
+        {
+          char *filled = fill_width_template (node, value);
+
+          g_free (value);
+          value = filled;
+        }
       if (value != NULL)
         offer_lazy_attribute (offer, kind, value, declared_width, order);
     }
@@ -891,19 +935,18 @@ candidate_is_larger (const Candidate *a,
 
 /* The largest of all an offer holds once the lazy script has run: a lazy
  * address replaces src, a lazy srcset replaces srcset */
-static char *
+static const Candidate *
 offer_pick (Offer     *offer,
             gboolean   in_noscript)
 {
-  GArray *groups[4];
+  GArray *groups[3];
   const Candidate *best = NULL;
-  guint n = 0;
 
-  groups[n++] = offer->lazy_src->len > 0 ? offer->lazy_src : offer->src;
-  groups[n++] = offer->lazy_srcset->len > 0 ? offer->lazy_srcset : offer->srcset;
-  groups[n++] = offer->extra;
+  groups[0] = offer->lazy_src->len > 0 ? offer->lazy_src : offer->src;
+  groups[1] = offer->lazy_srcset->len > 0 ? offer->lazy_srcset : offer->srcset;
+  groups[2] = offer->extra;
 
-  for (guint g = 0; g < n; g++)
+  for (guint g = 0; g < G_N_ELEMENTS (groups); g++)
     for (guint i = 0; i < groups[g]->len; i++)
       {
         const Candidate *c = &g_array_index (groups[g], Candidate, i);
@@ -913,6 +956,15 @@ offer_pick (Offer     *offer,
         if (best == NULL || candidate_is_larger (c, best))
           best = c;
       }
+
+  return best;
+}
+
+static char *
+offer_pick_uri (Offer    *offer,
+                gboolean  in_noscript)
+{
+  const Candidate *best = offer_pick (offer, in_noscript);
 
   return best != NULL ? g_strdup (best->url) : NULL;
 }
@@ -956,15 +1008,17 @@ next_in_subtree (xmlNode *node,
   return next_after_subtree (node, root);
 }
 
-/* Document order within @root, passing over a nested <a> or <picture>: it
- * answers for its own images, and not descending into it keeps a walk
- * linear on a page of thousands of nested links. */
+/* Document order within @root, passing over a nested <a> (and a nested
+ * <picture> unless @into_pictures): it answers for its own images, and not
+ * descending into it keeps a walk linear on a page of thousands of nested
+ * links. */
 static xmlNode *
-next_own_node (xmlNode *node,
-               xmlNode *root)
+next_own_node (xmlNode  *node,
+               xmlNode  *root,
+               gboolean  into_pictures)
 {
   if (node->children != NULL && node->type == XML_ELEMENT_NODE &&
-      !node_is (node, "a") && !node_is (node, "picture"))
+      !node_is (node, "a") && (into_pictures || !node_is (node, "picture")))
     return node->children;
 
   return next_after_subtree (node, root);
@@ -973,13 +1027,16 @@ next_own_node (xmlNode *node,
 /* Marks the <img>, <source> and <picture> elements under @root as given by
  * it. The HTML 4 parser of libxml2 does not know that <source> is empty, so
  * a <picture>'s sources and img may nest inside each other: look at every
- * descendant, not only at the children. */
+ * descendant, not only at the children. A link to the full image gives the
+ * pictures inside it too. */
 static void
 consume_images (Extraction *ex,
                 xmlNode    *root,
                 GPtrArray  *found)
 {
-  for (xmlNode *node = root->children; node != NULL; node = next_own_node (node, root))
+  gboolean into_pictures = node_is (root, "a");
+
+  for (xmlNode *node = root->children; node != NULL; node = next_own_node (node, root, into_pictures))
     {
       if (node_is (node, "img") || node_is (node, "source") || node_is (node, "picture"))
         {
@@ -1093,7 +1150,7 @@ offer_img (Extraction *ex,
   if (noscript != NULL)
     {
       Offer copy;
-      g_autofree char *picked = NULL;
+      const Candidate *picked;
 
       /* The copy's own choice competes with the lazy image's */
       offer_init (&copy);
@@ -1102,9 +1159,14 @@ offer_img (Extraction *ex,
             (node_is (n, "source") && source_type_is_readable (n)))
           offer_element (&copy, n, order + 1000);
       picked = offer_pick (&copy, TRUE);
-      offer_clear (&copy);
       if (picked != NULL)
-        push_candidate (offer->extra, picked, 0, 1, declared_size (img, "width"), order + 1000);
+        {
+          Candidate c = *picked;
+
+          c.url = g_strdup (picked->url);
+          g_array_append_val (offer->extra, c);
+        }
+      offer_clear (&copy);
     }
 }
 
@@ -1118,7 +1180,7 @@ img_best_uri (Extraction *ex,
 
   offer_init (&offer);
   offer_img (ex, &offer, img, 0);
-  best = offer_pick (&offer, is_inside (img, "noscript"));
+  best = offer_pick_uri (&offer, is_inside (img, "noscript"));
   offer_clear (&offer);
 
   return best;
@@ -1160,7 +1222,7 @@ picture_best_uri (Extraction *ex,
         }
     }
 
-  best = offer_pick (&offer, is_inside (picture, "noscript"));
+  best = offer_pick_uri (&offer, is_inside (picture, "noscript"));
   offer_clear (&offer);
 
   return best;
