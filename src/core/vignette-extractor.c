@@ -228,9 +228,8 @@ is_placeholder (const char *value)
     "pixel", "px", "transparent", "trans", "clear", "empty", "lazy", "loading", "loader",
     "dummy", "grey", "gray", "null", "none",
   };
-  g_autofree char *name = NULL;
-  g_auto(GStrv) words = NULL;
-  guint n_words;
+  const char *end, *start, *stem_end;
+  guint n_words = 0;
 
   while (g_ascii_isspace (*value))
     value++;
@@ -238,27 +237,52 @@ is_placeholder (const char *value)
       g_ascii_strncasecmp (value, "about:", 6) == 0)
     return TRUE;
 
-  name = last_segment (value);
-  if (has_image_extension (name))
-    *strrchr (name, '.') = '\0';
-  words = g_strsplit_set (name, "-_.+~ ", -1);
-  n_words = 0;
+  /* The last path segment, without its image extension, word by word */
+  end = value + strcspn (value, "?#");
+  start = end;
+  while (start > value && start[-1] != '/')
+    start--;
+  stem_end = end;
+  for (const char *dot = end; dot > start; dot--)
+    if (dot[-1] == '.')
+      {
+        g_autofree char *extension = g_ascii_strdown (dot - 1, end - dot + 1);
 
-  for (guint i = 0; words[i] != NULL; i++)
+        if (has_image_extension (extension))
+          stem_end = dot - 1;
+        break;
+      }
+
+  for (const char *p = start; p < stem_end;)
     {
+      const char *word_end = p;
+      char word[32];
       gboolean known = FALSE;
+      gsize length;
 
-      if (*words[i] == '\0')
-        continue;
+      while (word_end < stem_end && strchr ("-_.+~ ", *word_end) == NULL)
+        word_end++;
+      length = word_end - p;
+      if (length == 0)
+        {
+          p++;
+          continue;
+        }
+      if (length >= sizeof word)
+        return FALSE;
+      for (gsize i = 0; i < length; i++)
+        word[i] = g_ascii_tolower (p[i]);
+      word[length] = '\0';
       n_words++;
+      p = word_end;
 
       for (guint j = 0; j < G_N_ELEMENTS (strong); j++)
-        if (strcmp (words[i], strong[j]) == 0)
+        if (strcmp (word, strong[j]) == 0)
           return TRUE;
 
-      known = is_size_token (words[i]);
+      known = is_size_token (word);
       for (guint j = 0; j < G_N_ELEMENTS (weak) && !known; j++)
-        known = strcmp (words[i], weak[j]) == 0;
+        known = strcmp (word, weak[j]) == 0;
       if (!known)
         return FALSE;
     }
@@ -951,11 +975,13 @@ offer_pick (Offer     *offer,
       {
         const Candidate *c = &g_array_index (groups[g], Candidate, i);
 
-        if (is_beacon (c->url, in_noscript))
-          continue;
         if (best == NULL || candidate_is_larger (c, best))
           best = c;
       }
+
+  /* The sizes of one picture live together: a beacon has no real one */
+  if (best != NULL && is_beacon (best->url, in_noscript))
+    return NULL;
 
   return best;
 }
@@ -1081,19 +1107,27 @@ element_sibling (xmlNode  *node,
   return NULL;
 }
 
+/* What offer_element() calls lazy, without collecting the candidates */
 static gboolean
 img_is_lazy (xmlNode *img)
 {
-  Offer offer;
-  gboolean lazy;
-  g_autofree char *loading = get_attr (img, "loading");
+  g_autofree char *src = NULL;
+  g_autofree char *class = NULL;
+  g_autofree char *loading = NULL;
 
-  offer_init (&offer);
-  offer_element (&offer, img, 0);
-  lazy = offer.lazy || g_strcmp0 (loading, "lazy") == 0;
-  offer_clear (&offer);
+  for (xmlAttr *attr = img->properties; attr != NULL; attr = attr->next)
+    if (lazy_kind ((const char *) attr->name) != LAZY_NONE)
+      return TRUE;
 
-  return lazy;
+  src = get_attr (img, "src");
+  if (src == NULL || is_placeholder (src))
+    return TRUE;
+  class = get_attr (img, "class");
+  if (class != NULL && strstr (class, "lazy") != NULL)
+    return TRUE;
+  loading = get_attr (img, "loading");
+
+  return loading != NULL && g_ascii_strcasecmp (loading, "lazy") == 0;
 }
 
 /* A <noscript> beside a lazy image holds the same picture for browsers
