@@ -528,6 +528,96 @@ test_charset (void)
   assert_uris (uris, "https://example.com/gallery/caf%C3%A9.jpg", NULL);
 }
 
+static GStrv
+extract_bytes (const char *data,
+               gsize       length,
+               const char *charset)
+{
+  g_autoptr(GError) error = NULL;
+  GStrv uris = vignette_extract_image_uris (data, length, charset, PAGE, NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (uris);
+  return uris;
+}
+
+static void
+test_charset_fallback (void)
+{
+  /* 山水 in UTF-8 and in GBK; é in windows-1252 */
+  static const char utf8_says_gb2312[] =
+    "<meta charset=\"gb2312\"><img src=\"\xe5\xb1\xb1\xe6\xb0\xb4.jpg\"><img src=\"after.jpg\">";
+  /* (山水 alone happens to be valid UTF-8 too; 风景 in the title is not) */
+  static const char gbk[] = "<title>\xb7\xe7\xbe\xb0</title><img src=\"\xc9\xbd\xcb\xae.jpg\"><img src=\"after.jpg\">";
+  static const char gbk_broken[] = "<meta charset=gbk><p>\xc9\xbd\xff\xff\xcb</p><img src=\"\xc9\xbd\xcb\xae.jpg\">";
+  static const char undeclared_1252[] = "<p>Men\xfa</p><img src=\"caf\xe9.jpg\">";
+  static const char utf16le[] = "\xff\xfe<\0i\0m\0g\0 \0s\0r\0c\0=\0\"\0\x71\x5c.\0j\0p\0g\0\"\0>\0";
+  static const char sjis_meta[] = "<meta http-equiv=\"Content-Type\" content=\"text/html; charset=Shift_JIS\">"
+                                  "<img src=\"\x8e\x52.jpg\">";
+  g_auto(GStrv) a = extract_bytes (utf8_says_gb2312, sizeof utf8_says_gb2312 - 1, NULL);
+  g_auto(GStrv) b = extract_bytes (utf8_says_gb2312, sizeof utf8_says_gb2312 - 1, "gb2312");
+  g_auto(GStrv) c = extract_bytes (gbk, sizeof gbk - 1, "gb2312");
+  g_auto(GStrv) d = extract_bytes (gbk_broken, sizeof gbk_broken - 1, NULL);
+  g_auto(GStrv) e = extract_bytes (undeclared_1252, sizeof undeclared_1252 - 1, NULL);
+  g_auto(GStrv) f = extract_bytes (utf16le, sizeof utf16le - 1, NULL);
+  g_auto(GStrv) g = extract_bytes (sjis_meta, sizeof sjis_meta - 1, NULL);
+
+  /* Valid UTF-8 is UTF-8, whatever the page or the server says */
+  assert_uris (a, "https://example.com/gallery/%E5%B1%B1%E6%B0%B4.jpg", "https://example.com/gallery/after.jpg", NULL);
+  assert_uris (b, "https://example.com/gallery/%E5%B1%B1%E6%B0%B4.jpg", "https://example.com/gallery/after.jpg", NULL);
+  /* Else the declared charset, read as browsers read it (gb2312 as GBK) */
+  assert_uris (c, "https://example.com/gallery/%E5%B1%B1%E6%B0%B4.jpg", "https://example.com/gallery/after.jpg", NULL);
+  /* Bytes the charset refuses do not lose the rest of the page */
+  assert_uris (d, "https://example.com/gallery/%E5%B1%B1%E6%B0%B4.jpg", NULL);
+  /* Nothing declared and not UTF-8: windows-1252 */
+  assert_uris (e, "https://example.com/gallery/caf%C3%A9.jpg", NULL);
+  /* A byte order mark decides */
+  assert_uris (f, "https://example.com/gallery/%E5%B1%B1.jpg", NULL);
+  assert_uris (g, "https://example.com/gallery/%E5%B1%B1.jpg", NULL);
+}
+
+static void
+test_pixels_and_placeholders (void)
+{
+  g_auto(GStrv) uris = extract (
+    "<img src=\"logo-311x113.png\">"
+    "<img src=\"pixel-1x1.gif\">"
+    "<img src=\"banner_1x1.png\">"
+    "<img src=\"photo-1x10.jpg\" width=\"1\">"
+    "<img src=\"thin.jpg\" height=\"0\">"
+    "<img src=\"styled.jpg\" style=\"WIDTH: 1PX\">"
+    "<img src=\"pixel-art-castle.png\">"
+    "<img src=\"blank.gif\">"
+    "<img src=\"spacer.png\">"
+    "<img src=\"b.png\">"
+    "<img src=\"https://pixel.example.net/p.gif?id=1\">"
+    "<img src=\"https://stats.example.net/charts/visits.png\">");
+
+  /* Sizes are matched as words, not as substrings */
+  assert_uris (uris,
+               "https://example.com/gallery/logo-311x113.png",
+               "https://example.com/gallery/pixel-art-castle.png",
+               "https://example.com/gallery/b.png",
+               "https://stats.example.net/charts/visits.png",
+               NULL);
+}
+
+static void
+test_lazy_json (void)
+{
+  g_auto(GStrv) uris = extract (
+    "<img src=\"real.jpg\" data-src='{\"default\":\"//img.example.com/x.jpg\"}'>"
+    "<img src=\"real2.jpg\" data-src=\"//img.example.com/lazy2.jpg\">"
+    "<img src=\"real3.jpg\" data-srcset=\"[1,2]\" data-lazy=\"true\">");
+
+  /* A lazy attribute counts only when it holds an address */
+  assert_uris (uris,
+               "https://example.com/gallery/real.jpg",
+               "https://img.example.com/lazy2.jpg",
+               "https://example.com/gallery/real3.jpg",
+               NULL);
+}
+
 static void
 test_resolve_uri (void)
 {
@@ -815,6 +905,9 @@ main (int    argc,
   g_test_add_func ("/core/extractor/selector/wrong-type", test_selector_wrong_type);
   g_test_add_func ("/core/extractor/escaping", test_escaping);
   g_test_add_func ("/core/extractor/charset", test_charset);
+  g_test_add_func ("/core/extractor/charset-fallback", test_charset_fallback);
+  g_test_add_func ("/core/extractor/pixels-and-placeholders", test_pixels_and_placeholders);
+  g_test_add_func ("/core/extractor/lazy-json", test_lazy_json);
   g_test_add_func ("/core/extractor/resolve-uri", test_resolve_uri);
   g_test_add_func ("/core/extractor/many-images", test_many_images);
   g_test_add_func ("/core/extractor/corpus", test_corpus);

@@ -221,7 +221,7 @@ is_placeholder (const char *value)
 {
   /* Any of these words makes the name a placeholder's */
   static const char * const strong[] = {
-    "placeholder", "spacer", "blank", "lazyload", "lazy-placeholder",
+    "placeholder", "spacer", "blank", "lazyload",
   };
   /* A name made only of these words (and sizes) is one too */
   static const char * const weak[] = {
@@ -229,6 +229,7 @@ is_placeholder (const char *value)
     "dummy", "grey", "gray", "null", "none",
   };
   const char *end, *start, *stem_end;
+  gboolean all_weak = TRUE;
   guint n_words = 0;
 
   while (g_ascii_isspace (*value))
@@ -269,7 +270,11 @@ is_placeholder (const char *value)
           continue;
         }
       if (length >= sizeof word)
-        return FALSE;
+        {
+          all_weak = FALSE;
+          p = word_end;
+          continue;
+        }
       for (gsize i = 0; i < length; i++)
         word[i] = g_ascii_tolower (p[i]);
       word[length] = '\0';
@@ -280,14 +285,16 @@ is_placeholder (const char *value)
         if (strcmp (word, strong[j]) == 0)
           return TRUE;
 
-      known = is_size_token (word);
+      /* A name that says 1x1 is a pixel's */
+      if (is_size_token (word))
+        return TRUE;
       for (guint j = 0; j < G_N_ELEMENTS (weak) && !known; j++)
         known = strcmp (word, weak[j]) == 0;
       if (!known)
-        return FALSE;
+        all_weak = FALSE;
     }
 
-  return n_words > 0;
+  return n_words > 0 && all_weak;
 }
 
 /* A template left in the page ({{ url }}, ${src}, #{img_src}, <%= %>) is no address */
@@ -608,7 +615,9 @@ is_hidden (xmlNode *node)
   g_autofree char *display = NULL;
   g_autofree char *visibility = NULL;
 
-  if (node->type != XML_ELEMENT_NODE)
+  /* A page hidden while its scripts load is still the page */
+  if (node->type != XML_ELEMENT_NODE || node_is (node, "html") || node_is (node, "body") ||
+      node_is (node, "head"))
     return FALSE;
   if (has_attr (node, "hidden") || node_is (node, "template"))
     return TRUE;
