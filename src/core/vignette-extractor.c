@@ -807,7 +807,8 @@ typedef enum {
  * jQuery lazyload (data-original), Slick (data-lazy), Flickity
  * (data-flickity-lazyload), Splide (data-splide-lazy), Echo (data-echo),
  * Layzr (data-normal, data-retina), unveil and Owl (data-src-retina), Nuxt
- * (data-n-src), news sites (data-source-standard, data-hi-res-src). */
+ * (data-n-src), news sites (data-source-standard, data-hi-res-src), shops
+ * (data-old-hires). */
 static LazyKind
 lazy_kind (const char *attr_name)
 {
@@ -824,7 +825,7 @@ lazy_kind (const char *attr_name)
       strstr (n, "title") != NULL || strstr (n, "alt") != NULL || strstr (n, "type") != NULL ||
       strstr (n, "class") != NULL || strstr (n, "effect") != NULL || strstr (n, "delay") != NULL)
     return LAZY_NONE;
-  if (g_str_has_prefix (n, "hi-res") || g_str_has_prefix (n, "hires") || g_str_has_prefix (n, "highres") ||
+  if (strstr (n, "hi-res") != NULL || strstr (n, "hires") != NULL || strstr (n, "highres") != NULL ||
       strstr (n, "retina") != NULL || strstr (n, "2x") != NULL || strstr (n, "zoom") != NULL ||
       g_str_has_prefix (n, "large") || g_str_has_prefix (n, "full") || strstr (n, "-full") != NULL)
     return LAZY_LARGER;
@@ -1322,6 +1323,12 @@ add_element (Extraction *ex,
     {
       if (!g_hash_table_contains (ex->consumed, node))
         value = img_best_uri (ex, node);
+    }
+  else if (node_is (node, "amp-img"))
+    {
+      /* An AMP page's image, with its own <noscript> copy inside */
+      consume_images (ex, node, NULL);
+      value = img_best_uri (ex, node);
     }
   else if (node_is (node, "picture"))
     {
