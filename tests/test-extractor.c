@@ -583,7 +583,7 @@ test_pixels_and_placeholders (void)
     "<img src=\"logo-311x113.png\">"
     "<img src=\"pixel-1x1.gif\">"
     "<img src=\"banner_1x1.png\">"
-    "<img src=\"photo-1x10.jpg\" width=\"1\">"
+    "<img src=\"photo-10x10.jpg\" width=\"1\">"
     "<img src=\"thin.jpg\" height=\"0\">"
     "<img src=\"styled.jpg\" style=\"WIDTH: 1PX\">"
     "<img src=\"pixel-art-castle.png\">"

@@ -193,29 +193,18 @@ last_segment (const char *value)
   return g_ascii_strdown (start, end - start);
 }
 
+/* "1x1" as a word of a name, not inside 311x113 */
 static gboolean
-is_size_token (const char *token)
+is_pixel_size_word (const char *word)
 {
-  const char *x = strchr (token, 'x');
-  const char *p;
-
-  /* 1x1, 0x0, 2x1: a pixel; 311x113 is a picture */
-  if (x == NULL || x == token || x[1] == '\0')
-    return FALSE;
-  for (p = token; p < x; p++)
-    if (!g_ascii_isdigit (*p))
-      return FALSE;
-  for (p = x + 1; *p != '\0'; p++)
-    if (!g_ascii_isdigit (*p))
-      return FALSE;
-
-  return g_ascii_strtoull (token, NULL, 10) <= 1 || g_ascii_strtoull (x + 1, NULL, 10) <= 1;
+  return strcmp (word, "1x1") == 0;
 }
 
 /* A spacer GIF or an inline placeholder stands in for the real image that a
  * lazy-loading script will put in place. Names are read word by word, so
  * that pixel-1x1.gif is a placeholder and logo-311x113.png or
- * pixel-art.png are pictures. */
+ * pixel-art.png are pictures. (A 0x0.png is left to fail as the image it
+ * claims to be.) */
 static gboolean
 is_placeholder (const char *value)
 {
@@ -223,10 +212,10 @@ is_placeholder (const char *value)
   static const char * const strong[] = {
     "placeholder", "spacer", "blank", "lazyload",
   };
-  /* A name made only of these words (and sizes) is one too */
+  /* A name made only of these words is one too */
   static const char * const weak[] = {
-    "pixel", "px", "transparent", "trans", "clear", "empty", "lazy", "loading", "loader",
-    "dummy", "grey", "gray", "null", "none",
+    "pixel", "px", "transparent", "trans", "clear", "lazy", "loading", "loader",
+    "dummy", "grey", "gray",
   };
   const char *end, *start, *stem_end;
   gboolean all_weak = TRUE;
@@ -286,7 +275,7 @@ is_placeholder (const char *value)
           return TRUE;
 
       /* A name that says 1x1 is a pixel's */
-      if (is_size_token (word))
+      if (is_pixel_size_word (word))
         return TRUE;
       for (guint j = 0; j < G_N_ELEMENTS (weak) && !known; j++)
         known = strcmp (word, weak[j]) == 0;
@@ -302,7 +291,6 @@ static gboolean
 is_template (const char *value)
 {
   static const char * const markers[] = { "{{", "}}", "${", "#{", "<%", "%>", "{%", "%}" };
-
   const char *open;
 
   for (guint i = 0; i < G_N_ELEMENTS (markers); i++)
@@ -727,7 +715,6 @@ typedef struct {
   GArray   *extra;        /* a larger version beside them (data-hi-res-src…) */
   GArray   *src;
   GArray   *srcset;
-  gboolean  lazy;         /* a script shows it: its src may be a stand-in */
 } Offer;
 
 static void
@@ -738,7 +725,6 @@ offer_init (Offer *offer)
   offer->extra = candidates_new ();
   offer->src = candidates_new ();
   offer->srcset = candidates_new ();
-  offer->lazy = FALSE;
 }
 
 static void
@@ -917,7 +903,6 @@ offer_element (Offer   *offer,
                guint    order)
 {
   double declared_width = declared_size (node, "width");
-  g_autofree char *class = get_attr (node, "class");
   g_autofree char *src = get_attr (node, "src");
   g_autofree char *srcset = get_attr (node, "srcset");
 
@@ -928,7 +913,6 @@ offer_element (Offer   *offer,
 
       if (kind == LAZY_NONE)
         continue;
-      offer->lazy = TRUE;
       value = get_attr (node, (const char *) attr->name);
       if (value != NULL && strstr (value, "{width}") != NULL)
         {
@@ -940,16 +924,6 @@ offer_element (Offer   *offer,
       if (value != NULL)
         offer_lazy_attribute (offer, kind, value, declared_width, order);
     }
-
-  if (class != NULL)
-    {
-      g_autofree char *lower = g_ascii_strdown (class, -1);
-
-      if (strstr (lower, "lazy") != NULL)
-        offer->lazy = TRUE;
-    }
-  if (src == NULL || is_placeholder (src))
-    offer->lazy = TRUE;
 
   push_srcset (offer->srcset, srcset, FALSE, declared_width, order);
   if (src != NULL)
@@ -1117,7 +1091,7 @@ element_sibling (xmlNode  *node,
   return NULL;
 }
 
-/* What offer_element() calls lazy, without collecting the candidates */
+/* Shown by a script: a lazy-loading attribute, a lazy class, a stand-in src */
 static gboolean
 img_is_lazy (xmlNode *img)
 {
@@ -1135,6 +1109,7 @@ img_is_lazy (xmlNode *img)
   class = get_attr (img, "class");
   if (class != NULL && strstr (class, "lazy") != NULL)
     return TRUE;
+  /* Native lazy loading needs no copy, but pages add one all the same */
   loading = get_attr (img, "loading");
 
   return loading != NULL && g_ascii_strcasecmp (loading, "lazy") == 0;
