@@ -663,7 +663,7 @@ url_size_hint (const char *url)
       };
 
       for (guint i = 0; i < G_N_ELEMENTS (sources); i++)
-        patterns[i] = g_regex_new (sources[i], G_REGEX_OPTIMIZE, 0, NULL);
+        patterns[i] = g_regex_new (sources[i], 0, 0, NULL);
       g_once_init_leave (&initialized, 1);
     }
 
