@@ -645,50 +645,115 @@ is_inside (xmlNode    *node,
   return FALSE;
 }
 
-/* The width a URL says its picture has: 311x113, 220px-, ?w=800, w_800, -1600.webp */
+static gboolean
+is_alnum_at (const char *s,
+             gsize       i,
+             gsize       length)
+{
+  return i < length && g_ascii_isalnum (s[i]);
+}
+
+/* Whether @key, then an optional '=' or '_', ends just before @i, with one
+ * of ?&;,/ before the key: "?w=800", "/w_800", "&width=800" */
+static gboolean
+has_width_key_before (const char *s,
+                      gsize       i)
+{
+  static const char * const keys[] = { "w", "width", "wid", "imwidth", "w_", "resize=" };
+
+  for (guint k = 0; k < G_N_ELEMENTS (keys); k++)
+    for (guint sep = 0; sep < 2; sep++)
+      {
+        gsize key_length = strlen (keys[k]);
+        gsize end = i - sep;
+
+        if (sep == 1 && (i == 0 || (s[i - 1] != '=' && s[i - 1] != '_')))
+          continue;
+        if (end < key_length + 1 || strncmp (s + end - key_length, keys[k], key_length) != 0)
+          continue;
+        if (strchr ("?&;,/", s[end - key_length - 1]) != NULL)
+          return TRUE;
+      }
+
+  return FALSE;
+}
+
+/* The width a URL says its picture has, in order of trust: 311x113,
+ * 220px-, ?w=800 or w_800, -1600.webp. 0 when it says nothing. */
 static double
 url_size_hint (const char *url)
 {
-  static GRegex *patterns[4];
-  static gsize initialized = 0;
-  g_autofree char *lower = NULL;
+  g_autofree char *u = NULL;
+  double found[4] = { 0, 0, 0, 0 };
+  gsize length;
 
-  if (g_once_init_enter (&initialized))
+  length = strcspn (url, "#");
+  u = g_ascii_strdown (url, length);
+
+  for (gsize i = 0; i < length; i++)
     {
-      const char *sources[] = {
-        "(?:^|[^0-9a-z])([1-9][0-9]{1,4})x[1-9][0-9]{1,4}(?:[^0-9a-z]|$)",
-        "(?:^|[^0-9a-z])([1-9][0-9]{1,4})px(?:[^0-9a-z]|$)",
-        "[?&;,/](?:w|width|wid|imwidth|w_|resize=)[=_]?([1-9][0-9]{1,4})(?:[^0-9]|$)",
-        "[-_@]([1-9][0-9]{2,3})w?\\.[a-z]+(?:[?#]|$)",
-      };
+      gsize j = i;
+      double value;
+      gsize digits;
 
-      for (guint i = 0; i < G_N_ELEMENTS (sources); i++)
-        patterns[i] = g_regex_new (sources[i], 0, 0, NULL);
-      g_once_init_leave (&initialized, 1);
-    }
+      if (!g_ascii_isdigit (u[i]) || (i > 0 && g_ascii_isdigit (u[i - 1])) || u[i] == '0')
+        continue;
+      while (j < length && g_ascii_isdigit (u[j]))
+        j++;
+      digits = j - i;
+      if (digits < 2 || digits > 5)
+        continue;
+      value = g_ascii_strtod (u + i, NULL);
 
-  lower = g_ascii_strdown (url, -1);
-  for (guint i = 0; i < G_N_ELEMENTS (patterns); i++)
-    {
-      g_autoptr(GMatchInfo) match = NULL;
-
-      if (g_regex_match (patterns[i], lower, 0, &match))
+      /* 311x113 */
+      if (found[0] == 0 && !is_alnum_at (u, i - 1, i) && u[j] == 'x' && u[j + 1] >= '1' && u[j + 1] <= '9')
         {
-          g_autofree char *number = g_match_info_fetch (match, 1);
+          gsize k = j + 1;
 
-          return g_ascii_strtod (number, NULL);
+          while (k < length && g_ascii_isdigit (u[k]))
+            k++;
+          if (k - (j + 1) >= 2 && k - (j + 1) <= 5 && !is_alnum_at (u, k, length))
+            found[0] = value;
         }
+      /* 220px- */
+      if (found[1] == 0 && !is_alnum_at (u, i - 1, i) && strncmp (u + j, "px", 2) == 0 &&
+          !is_alnum_at (u, j + 2, length))
+        found[1] = value;
+      /* ?w=800, /w_800, /w800 */
+      if (found[2] == 0 && has_width_key_before (u, i))
+        found[2] = value;
+      /* -1600.webp, @1024w.jpg, at the end of the path */
+      if (found[3] == 0 && i > 0 && strchr ("-_@", u[i - 1]) != NULL && digits <= 4 && digits >= 3)
+        {
+          gsize k = j + (u[j] == 'w');
+
+          if (u[k] == '.' && g_ascii_isalpha (u[k + 1]))
+            {
+              k++;
+              while (k < length && g_ascii_isalpha (u[k]))
+                k++;
+              if (k == length || u[k] == '?')
+                found[3] = value;
+            }
+        }
+      i = j - 1;
     }
+
+  for (guint i = 0; i < G_N_ELEMENTS (found); i++)
+    if (found[i] > 0)
+      return found[i];
 
   return 0;
 }
 
 /* One address an element offers for its picture, with what is known of its size */
 typedef struct {
-  char   *url;
-  double  width;    /* pixels, from a w descriptor, the URL or the declared size; 0: unknown */
-  double  density;
-  guint   order;    /* the element's own first, then lazy before plain */
+  char     *url;
+  double    width;           /* pixels, from a w descriptor, the URL or the declared size; 0: unknown */
+  double    density;
+  double    declared_width;  /* of its element, -1 when none */
+  guint     order;           /* the element's own first, then lazy before plain */
+  gboolean  sized;           /* width is known, or was looked for */
 } Candidate;
 
 static void
@@ -752,12 +817,25 @@ push_candidate (GArray     *array,
 
   c.url = g_strdup (url);
   c.density = density;
+  c.declared_width = declared_width;
   c.order = order;
-  if (width > 0)
-    c.width = width;
-  else if ((c.width = url_size_hint (url)) == 0 && declared_width > 1)
-    c.width = declared_width * density;
+  c.width = width;
+  c.sized = width > 0;
   g_array_append_val (array, c);
+}
+
+/* Reading the URL for a size costs: only when candidates are compared */
+static double
+candidate_width (Candidate *c)
+{
+  if (!c->sized)
+    {
+      if ((c->width = url_size_hint (c->url)) == 0 && c->declared_width > 1)
+        c->width = c->declared_width * c->density;
+      c->sized = TRUE;
+    }
+
+  return c->width;
 }
 
 static void
@@ -931,11 +1009,11 @@ offer_element (Offer   *offer,
 }
 
 static gboolean
-candidate_is_larger (const Candidate *a,
-                     const Candidate *b)
+candidate_is_larger (Candidate *a,
+                     Candidate *b)
 {
-  if (a->width != b->width)
-    return a->width > b->width;
+  if (candidate_width (a) != candidate_width (b))
+    return candidate_width (a) > candidate_width (b);
   if (a->density != b->density)
     return a->density > b->density;
   return a->order < b->order;
@@ -943,12 +1021,12 @@ candidate_is_larger (const Candidate *a,
 
 /* The largest of all an offer holds once the lazy script has run: a lazy
  * address replaces src, a lazy srcset replaces srcset */
-static const Candidate *
+static Candidate *
 offer_pick (Offer     *offer,
             gboolean   in_noscript)
 {
   GArray *groups[3];
-  const Candidate *best = NULL;
+  Candidate *best = NULL;
 
   groups[0] = offer->lazy_src->len > 0 ? offer->lazy_src : offer->src;
   groups[1] = offer->lazy_srcset->len > 0 ? offer->lazy_srcset : offer->srcset;
@@ -957,7 +1035,7 @@ offer_pick (Offer     *offer,
   for (guint g = 0; g < G_N_ELEMENTS (groups); g++)
     for (guint i = 0; i < groups[g]->len; i++)
       {
-        const Candidate *c = &g_array_index (groups[g], Candidate, i);
+        Candidate *c = &g_array_index (groups[g], Candidate, i);
 
         if (best == NULL || candidate_is_larger (c, best))
           best = c;
@@ -1169,7 +1247,7 @@ offer_img (Extraction *ex,
   if (noscript != NULL)
     {
       Offer copy;
-      const Candidate *picked;
+      Candidate *picked;
 
       /* The copy's own choice competes with the lazy image's */
       offer_init (&copy);
@@ -1182,6 +1260,8 @@ offer_img (Extraction *ex,
         {
           Candidate c = *picked;
 
+          /* Its size, as far as known, goes with it */
+          candidate_width (&c);
           c.url = g_strdup (picked->url);
           g_array_append_val (offer->extra, c);
         }
@@ -1273,7 +1353,8 @@ is_image_link (Extraction *ex,
   g_autofree char *resolved = NULL;
   g_autofree char *segment = NULL;
 
-  if (href == NULL || is_fragment_only (href) || is_template (href))
+  /* Resolving is dear and keeps the extension: most links are to pages */
+  if (href == NULL || !has_image_extension (href) || is_fragment_only (href) || is_template (href))
     return FALSE;
 
   resolved = vignette_resolve_uri (ex->base_uri, href);
