@@ -552,6 +552,7 @@ test_charset_fallback (void)
   static const char gbk_broken[] = "<meta charset=gbk><p>\xc9\xbd\xff\xff\xcb</p><img src=\"\xc9\xbd\xcb\xae.jpg\">";
   static const char undeclared_1252[] = "<p>Men\xfa</p><img src=\"caf\xe9.jpg\">";
   static const char utf16le[] = "\xff\xfe<\0i\0m\0g\0 \0s\0r\0c\0=\0\"\0\x71\x5c.\0j\0p\0g\0\"\0>\0";
+  static const char utf8_bom[] = "\xef\xbb\xbf<img src=\"caf\xc3\xa9.jpg\">";
   static const char sjis_meta[] = "<meta http-equiv=\"Content-Type\" content=\"text/html; charset=Shift_JIS\">"
                                   "<img src=\"\x8e\x52.jpg\">";
   g_auto(GStrv) a = extract_bytes (utf8_says_gb2312, sizeof utf8_says_gb2312 - 1, NULL);
@@ -561,6 +562,7 @@ test_charset_fallback (void)
   g_auto(GStrv) e = extract_bytes (undeclared_1252, sizeof undeclared_1252 - 1, NULL);
   g_auto(GStrv) f = extract_bytes (utf16le, sizeof utf16le - 1, NULL);
   g_auto(GStrv) g = extract_bytes (sjis_meta, sizeof sjis_meta - 1, NULL);
+  g_auto(GStrv) h = extract_bytes (utf8_bom, sizeof utf8_bom - 1, "iso-8859-1");
 
   /* Valid UTF-8 is UTF-8, whatever the page or the server says */
   assert_uris (a, "https://example.com/gallery/%E5%B1%B1%E6%B0%B4.jpg", "https://example.com/gallery/after.jpg", NULL);
@@ -573,6 +575,7 @@ test_charset_fallback (void)
   assert_uris (e, "https://example.com/gallery/caf%C3%A9.jpg", NULL);
   /* A byte order mark decides */
   assert_uris (f, "https://example.com/gallery/%E5%B1%B1.jpg", NULL);
+  assert_uris (h, "https://example.com/gallery/caf%C3%A9.jpg", NULL);
   assert_uris (g, "https://example.com/gallery/%E5%B1%B1.jpg", NULL);
 }
 
