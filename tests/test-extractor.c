@@ -594,7 +594,9 @@ test_pixels_and_placeholders (void)
     "<img src=\"spacer.png\">"
     "<img src=\"b.png\">"
     "<img src=\"https://pixel.example.net/p.gif?id=1\">"
-    "<img src=\"https://stats.example.net/charts/visits.png\">");
+    "<img src=\"https://stats.example.net/charts/visits.png\">"
+    "<img src=\"https://www.facebook.com/tr?id=1&ev=PageView\">"
+    "<img src=\"https://graph.facebook.com/1234/picture?type=large\">");
 
   /* Sizes are matched as words, not as substrings */
   assert_uris (uris,
@@ -602,6 +604,8 @@ test_pixels_and_placeholders (void)
                "https://example.com/gallery/pixel-art-castle.png",
                "https://example.com/gallery/b.png",
                "https://stats.example.net/charts/visits.png",
+               /* A social network's host is no beacon; its /tr is */
+               "https://graph.facebook.com/1234/picture?type=large",
                NULL);
 }
 

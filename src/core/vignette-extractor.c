@@ -391,7 +391,7 @@ is_beacon (const char *uri,
     "chartbeat.net", "nr-data.net", "adnxs.com", "criteo.com", "criteo.net", "taboola.com",
     "outbrain.com", "amazon-adsystem.com", "ct.pinterest.com", "alb.reddit.com",
     "tr.snapchat.com", "demdex.net", "krxd.net", "imrworldwide.com", "omtrdc.net", "2o7.net",
-    "facebook.com", "facebook.net", "matomo.cloud", "clarity.ms", "yandex.ru",
+    "matomo.cloud", "clarity.ms",
   };
   static const char * const segments[] = {
     "tr", "collect", "pixel", "beacon", "track", "p", "b", "t", "g.gif", "__utm.gif",
