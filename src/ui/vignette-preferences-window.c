@@ -21,6 +21,8 @@ struct _VignettePreferencesWindow
   GtkAdjustment        *per_host_adjustment;
   GtkAdjustment        *retries_adjustment;
   GtkAdjustment        *threads_adjustment;
+  GtkAdjustment        *low_speed_limit_adjustment;
+  GtkAdjustment        *low_speed_time_adjustment;
   GtkAdjustment        *megapixels_adjustment;
   AdwPreferencesGroup  *saving_group;
   AdwComboRow          *format_row;
@@ -138,11 +140,42 @@ vignette_preferences_window_class_init (VignettePreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, VignettePreferencesWindow, per_host_adjustment);
   gtk_widget_class_bind_template_child (widget_class, VignettePreferencesWindow, retries_adjustment);
   gtk_widget_class_bind_template_child (widget_class, VignettePreferencesWindow, threads_adjustment);
+  gtk_widget_class_bind_template_child (widget_class, VignettePreferencesWindow, low_speed_limit_adjustment);
+  gtk_widget_class_bind_template_child (widget_class, VignettePreferencesWindow, low_speed_time_adjustment);
   gtk_widget_class_bind_template_child (widget_class, VignettePreferencesWindow, megapixels_adjustment);
   gtk_widget_class_bind_template_child (widget_class, VignettePreferencesWindow, saving_group);
   gtk_widget_class_bind_template_child (widget_class, VignettePreferencesWindow, format_row);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_w, GDK_CONTROL_MASK, "window.close", NULL);
+}
+
+/* A spin button takes its range from the key it edits: the schema's
+ * ranges are the engine's (tests/test-settings.c holds them together) */
+static void
+bind_number (GSettings     *settings,
+             const char    *key,
+             GtkAdjustment *adjustment)
+{
+  g_autoptr(GSettingsSchema) schema = NULL;
+  g_autoptr(GSettingsSchemaKey) schema_key = NULL;
+  g_autoptr(GVariant) range = NULL;
+  g_autoptr(GVariant) limits = NULL;
+  const char *type = NULL;
+
+  g_object_get (settings, "settings-schema", &schema, NULL);
+  schema_key = g_settings_schema_get_key (schema, key);
+  range = g_settings_schema_key_get_range (schema_key);
+  g_variant_get (range, "(&sv)", &type, &limits);
+  if (g_str_equal (type, "range"))
+    {
+      guint32 lower, upper;
+
+      g_variant_get (limits, "(uu)", &lower, &upper);
+      gtk_adjustment_set_lower (adjustment, lower);
+      gtk_adjustment_set_upper (adjustment, upper);
+    }
+
+  g_settings_bind (settings, key, adjustment, "value", G_SETTINGS_BIND_DEFAULT);
 }
 
 static void
@@ -169,12 +202,13 @@ vignette_preferences_window_init (VignettePreferencesWindow *self)
   hide_search_entries (GTK_WIDGET (self));
 
   self->settings = g_settings_new (APP_ID);
-  g_settings_bind (self->settings, "jobs", self->jobs_adjustment, "value", G_SETTINGS_BIND_DEFAULT);
-  g_settings_bind (self->settings, "per-host", self->per_host_adjustment, "value", G_SETTINGS_BIND_DEFAULT);
-  g_settings_bind (self->settings, "retries", self->retries_adjustment, "value", G_SETTINGS_BIND_DEFAULT);
-  g_settings_bind (self->settings, "threads", self->threads_adjustment, "value", G_SETTINGS_BIND_DEFAULT);
-  g_settings_bind (self->settings, "max-megapixels", self->megapixels_adjustment, "value",
-                   G_SETTINGS_BIND_DEFAULT);
+  bind_number (self->settings, "jobs", self->jobs_adjustment);
+  bind_number (self->settings, "per-host", self->per_host_adjustment);
+  bind_number (self->settings, "retries", self->retries_adjustment);
+  bind_number (self->settings, "threads", self->threads_adjustment);
+  bind_number (self->settings, "low-speed-limit", self->low_speed_limit_adjustment);
+  bind_number (self->settings, "low-speed-time", self->low_speed_time_adjustment);
+  bind_number (self->settings, "max-megapixels", self->megapixels_adjustment);
   g_settings_bind_with_mapping (self->settings, "save-format", self->format_row, "selected",
                                 G_SETTINGS_BIND_DEFAULT, format_from_setting, format_to_setting,
                                 NULL, NULL);
