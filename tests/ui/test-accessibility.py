@@ -28,6 +28,12 @@ APP_PATH = '/io/github/vignette/Vignette'
 WINDOW_PATH = APP_PATH + '/window/1'
 TIMEOUT = 120
 
+# The session bus starts the AT-SPI registry, which says hello on its
+# standard output: meson runs this with that output sent to stderr, and the
+# TAP stream on the descriptor VIGNETTE_TAP_FD names
+if os.environ.get('VIGNETTE_TAP_FD'):
+    sys.stdout = os.fdopen(int(os.environ['VIGNETTE_TAP_FD']), 'w', buffering=1)
+
 try:
     import pyatspi
 except ImportError:
