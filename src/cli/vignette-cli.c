@@ -30,6 +30,7 @@
 #include "vignette-source.h"
 #include "vignette-stats.h"
 #include "vignette-thumbnailer.h"
+#include "vignette-trace.h"
 #include "vignette-workers.h"
 
 #define EXIT_SOME_FAILED  1
@@ -148,6 +149,7 @@ main (int    argc,
   g_autofree char *low_speed_limit_text = NULL;
   g_autofree char *low_speed_time_text = NULL;
   g_autofree char *ca_file = NULL;
+  g_autofree char *trace_path = NULL;
   gboolean sequential = FALSE, stats = FALSE, quiet = FALSE, demo_mode = FALSE;
   gboolean recursive = FALSE, no_cache = FALSE, version = FALSE;
   guint64 jobs = VIGNETTE_DEFAULT_JOBS, per_host = VIGNETTE_DEFAULT_PER_HOST;
@@ -196,6 +198,8 @@ main (int    argc,
       N_("Look into subfolders of local folders"), NULL },
     { "no-cache", 0, 0, G_OPTION_ARG_NONE, &no_cache,
       N_("Neither read nor write the desktop's thumbnail cache for local files"), NULL },
+    { "trace", 0, 0, G_OPTION_ARG_FILENAME, &trace_path,
+      N_("At the end, write the run’s timeline to FILE as Chrome trace-event JSON (for Perfetto)"), N_("FILE") },
     { "stats", 0, 0, G_OPTION_ARG_NONE, &stats,
       N_("At the end, print figures about the run as one JSON object on standard output"), NULL },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet,
@@ -341,6 +345,14 @@ main (int    argc,
 
   if (stats)
     print_stats (run, (guint) jobs, (guint) per_host, sequential);
+
+  if (trace_path != NULL)
+    {
+      g_autoptr(GError) trace_error = NULL;
+
+      if (!vignette_trace_write (vignette_run_get_items (run), trace_path, &trace_error))
+        g_printerr (_("The trace could not be written: %s\n"), trace_error->message);
+    }
 
   if (ctx.interrupted)
     status = EXIT_INTERRUPTED;
