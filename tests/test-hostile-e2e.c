@@ -17,7 +17,8 @@
 
 typedef struct {
   const char *path;     /* on the SoupServer (/…), the raw server (raw:…) or TLS (tls:…) */
-  const char *expected; /* what its one sentence must say; NULL for a good image */
+  const char *expected; /* what its one sentence must say, or one of the
+                         * "|"-separated words; NULL for a good image */
 } Case;
 
 static const Case cases[] = {
@@ -52,9 +53,11 @@ static const Case cases[] = {
   { "/noise.jpg", "noise.jpg" },
   { "raw:/reset.png", "Could not fetch" },
   { "raw:/short.png", "Could not fetch" },
-  { "raw:/endless.png", "limit" },
-  { "raw:/trickle.png", "Gave up" },
-  { "raw:/gzip.png", "limit" },
+  /* These three bodies are no image: an image is decoded as it arrives, so
+   * the decoder may say so before the limit (or the trickle's end) does */
+  { "raw:/endless.png", "limit|cannot read" },
+  { "raw:/trickle.png", "Gave up|not an image" },
+  { "raw:/gzip.png", "limit|cannot read" },
   { "closed:/nobody.png", "Could not fetch" },
   { "tls:/secure.png", "certificate" },
 };
@@ -300,8 +303,16 @@ test_everything_at_once (void)
           hostile_assert_one_sentence (message);
           if (cases[i].expected == NULL)
             g_test_fail_printf ("%s should be saved, but: %s", uri, message);
-          else if (strstr (message, cases[i].expected) == NULL)
-            g_test_fail_printf ("“%s” does not say “%s”", message, cases[i].expected);
+          else
+            {
+              g_auto(GStrv) words = g_strsplit (cases[i].expected, "|", -1);
+              gboolean said = FALSE;
+
+              for (guint k = 0; words[k] != NULL; k++)
+                said |= strstr (message, words[k]) != NULL;
+              if (!said)
+                g_test_fail_printf ("“%s” does not say “%s”", message, cases[i].expected);
+            }
         }
 
       if (cases[i].expected != NULL && n_lines != 1)

@@ -10,6 +10,14 @@
  * the queue holds more than VIGNETTE_DECODE_STREAM_HIGH_WATER the download
  * pauses (vignette_decode_stream_is_full()) until the worker catches up.
  *
+ * A decoder that has started holds its image's decoding state: for a
+ * progressive JPEG, libjpeg keeps every DCT coefficient of the whole image
+ * (50 MB for 18 megapixels, whatever the scale asked for). So only as many
+ * images as there are workers decode at once; the others keep their first
+ * pieces (up to the high-water mark, and their downloads pause) until a
+ * decoder slot comes free. Memory is then bounded by the workers, not by
+ * --jobs.
+ *
  * Once the body is complete (close) and drained, the worker runs the
  * @finish function of the stream's task, which finishes the decoder and
  * makes the thumbnails, and returns the task: its callback runs on the
@@ -41,11 +49,74 @@ struct _VignetteDecodeStream
   gboolean          closed;
   gboolean          aborted;
   gboolean          returned;
+  gboolean          has_slot;      /* one of the decoder slots */
+  gboolean          waiting;       /* in the queue for a slot */
   GError           *error;         /* the decoder refused a piece */
   gint64            first_work;
 };
 
 static void drain (gpointer data, gpointer user_data);
+static void kick (VignetteDecodeStream *self);
+
+/* Decoder slots, for every stream of the process: as many as workers */
+static GMutex slots_lock;
+static guint slots_busy;
+static GQueue slots_waiting;  /* VignetteDecodeStream, a reference each */
+
+/* Under self->lock: whether this stream may decode now */
+static gboolean
+acquire_slot (VignetteDecodeStream *self)
+{
+  gboolean granted;
+
+  if (self->has_slot)
+    return TRUE;
+
+  g_mutex_lock (&slots_lock);
+  granted = slots_busy < vignette_workers_get_n_threads (self->workers);
+  if (granted)
+    slots_busy++;
+  else if (!self->waiting)
+    {
+      self->waiting = TRUE;
+      g_queue_push_tail (&slots_waiting, vignette_decode_stream_ref (self));
+    }
+  g_mutex_unlock (&slots_lock);
+
+  self->has_slot = granted;
+  return granted;
+}
+
+/* Not under any stream's lock: the slot goes to the longest waiting stream */
+static void
+release_slot (VignetteDecodeStream *self)
+{
+  VignetteDecodeStream *next;
+
+  g_mutex_lock (&self->lock);
+  if (!self->has_slot)
+    {
+      g_mutex_unlock (&self->lock);
+      return;
+    }
+  self->has_slot = FALSE;
+  g_mutex_unlock (&self->lock);
+
+  g_mutex_lock (&slots_lock);
+  slots_busy--;
+  next = g_queue_pop_head (&slots_waiting);
+  g_mutex_unlock (&slots_lock);
+
+  if (next != NULL)
+    {
+      g_mutex_lock (&next->lock);
+      next->waiting = FALSE;
+      next->draining = FALSE;
+      kick (next);
+      g_mutex_unlock (&next->lock);
+      vignette_decode_stream_unref (next);
+    }
+}
 
 /**
  * vignette_decode_stream_new:
@@ -99,11 +170,15 @@ vignette_decode_stream_unref (VignetteDecodeStream *self)
   g_free (self);
 }
 
-/* Under the lock: a worker takes over when none is at it */
+/* Under the lock: a worker takes over when none is at it, once the stream
+ * has a decoder slot; a stream that failed needs none to say so */
 static void
 kick (VignetteDecodeStream *self)
 {
-  if (self->draining || self->returned)
+  if (self->draining || self->returned || self->waiting)
+    return;
+
+  if (!self->aborted && self->error == NULL && !acquire_slot (self))
     return;
 
   self->draining = TRUE;
@@ -150,6 +225,7 @@ drain (gpointer data,
                                          _("The operation was cancelled."));
               else
                 g_task_return_error (self->task, g_error_copy (self->error));
+              release_slot (self);
               return;
             }
           self->draining = FALSE;
@@ -168,6 +244,7 @@ drain (gpointer data,
           g_mutex_lock (&self->lock);
           self->draining = FALSE;
           g_mutex_unlock (&self->lock);
+          release_slot (self);
           return;
         }
 

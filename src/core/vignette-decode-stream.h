@@ -13,7 +13,7 @@ G_BEGIN_DECLS
 typedef struct _VignetteDecodeStream VignetteDecodeStream;
 
 /* Bytes queued and not yet decoded above which the download pauses */
-#define VIGNETTE_DECODE_STREAM_HIGH_WATER (2 * 1024 * 1024)
+#define VIGNETTE_DECODE_STREAM_HIGH_WATER (1024 * 1024)
 
 VignetteDecodeStream *vignette_decode_stream_new        (VignetteWorkers      *workers,
                                                          VignetteDecoder      *decoder,
