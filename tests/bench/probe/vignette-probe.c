@@ -1,0 +1,538 @@
+/* vignette-probe.c: how long each main-loop iteration holds the main thread, seen from outside the program
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Loaded with LD_PRELOAD into vignette-cli or vignette (or any program),
+ * this library interposes poll() and ppoll(). On the main thread only
+ * (gettid () == getpid ()), the time between returning from one poll and
+ * entering the next is one iteration of the main loop: what it dispatched.
+ * For each iteration it records the thread's CPU time
+ * (CLOCK_THREAD_CPUTIME_ID: what the program computed) and the wall time
+ * (CLOCK_MONOTONIC: that, plus waiting for a core or for a blocking call).
+ *
+ * It does not trust the program: it links nothing but libc (no GLib), so the
+ * engine's own figure (--stats max_main_loop_busy_ms) can be checked against
+ * it. tests/bench/probe/probe-check.c checks it against known stalls.
+ *
+ *   VIGNETTE_PROBE_OUTPUT=FILE   where the JSON goes at exit ("%p" is the
+ *                                pid); nothing is written without it, nor by
+ *                                a process whose main thread never polled
+ *   VIGNETTE_PROBE_CALLER=NAME   count only the polls called from a shared
+ *                                object whose path contains NAME (for
+ *                                instance "libglib": the main loop's own
+ *                                poll, not a library's wait for a reply
+ *                                inside one iteration)
+ *
+ * The JSON is written at exit, and also on SIGTERM, SIGINT or SIGHUP when
+ * the program has not installed its own handler (the window is ended that
+ * way by the GUI benchmark); it holds the iteration count, the largest CPU
+ * and wall time of one iteration, histograms of both and the 10 iterations
+ * that took the most CPU time.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PROBE_EXPORT __attribute__((visibility ("default")))
+
+#define N_TOP 10
+#define N_CALLERS 32
+
+typedef int (*PollFunc) (struct pollfd *, nfds_t, int);
+typedef int (*PpollFunc) (struct pollfd *, nfds_t, const struct timespec *, const sigset_t *);
+
+typedef struct
+{
+  int64_t cpu_ns;
+  int64_t wall_ns;
+  int64_t at_ns;     /* when the iteration started, from the library's load */
+} Iteration;
+
+/* Bucket upper bounds in microseconds; the last bucket is open */
+static const int64_t bucket_us[] = { 100, 250, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000, 200000, 500000 };
+#define N_BUCKETS (sizeof bucket_us / sizeof bucket_us[0] + 1)
+
+static PollFunc real_poll;
+static PpollFunc real_ppoll;
+static pid_t main_pid;
+static const char *output_pattern;
+static const char *caller_filter;
+
+static int64_t load_ns;
+static int in_iteration;           /* a poll has returned, the next has not started */
+static int64_t iteration_start_ns;
+static int64_t iteration_start_cpu_ns;
+
+static uint64_t n_iterations;
+static uint64_t n_polls_ignored;    /* main-thread polls left out by VIGNETTE_PROBE_CALLER */
+static int64_t max_cpu_ns;
+static int64_t max_wall_ns;
+static int64_t total_cpu_ns;
+static int64_t total_wall_ns;
+static uint64_t cpu_hist[N_BUCKETS];
+static uint64_t wall_hist[N_BUCKETS];
+static Iteration top[N_TOP];        /* by CPU time, largest first */
+static int n_top;
+
+static struct
+{
+  void     *address;
+  uint64_t  count;
+} callers[N_CALLERS];
+
+static volatile sig_atomic_t written;
+static struct sigaction previous_actions[3];
+static const int handled_signals[3] = { SIGTERM, SIGINT, SIGHUP };
+
+static int64_t
+clock_ns (clockid_t clock)
+{
+  struct timespec ts;
+
+  if (clock_gettime (clock, &ts) != 0)
+    return 0;
+  return (int64_t) ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int
+on_main_thread (void)
+{
+  return main_pid != 0 && gettid () == main_pid;
+}
+
+static unsigned
+bucket_of (int64_t ns)
+{
+  unsigned i;
+
+  for (i = 0; i < N_BUCKETS - 1; i++)
+    if (ns < bucket_us[i] * 1000)
+      return i;
+  return N_BUCKETS - 1;
+}
+
+static void
+record (int64_t cpu_ns,
+        int64_t wall_ns,
+        int64_t at_ns)
+{
+  int i;
+
+  n_iterations++;
+  total_cpu_ns += cpu_ns;
+  total_wall_ns += wall_ns;
+  if (cpu_ns > max_cpu_ns)
+    max_cpu_ns = cpu_ns;
+  if (wall_ns > max_wall_ns)
+    max_wall_ns = wall_ns;
+  cpu_hist[bucket_of (cpu_ns)]++;
+  wall_hist[bucket_of (wall_ns)]++;
+
+  if (n_top == N_TOP && cpu_ns <= top[N_TOP - 1].cpu_ns)
+    return;
+  i = n_top < N_TOP ? n_top++ : N_TOP - 1;
+  while (i > 0 && top[i - 1].cpu_ns < cpu_ns)
+    {
+      top[i] = top[i - 1];
+      i--;
+    }
+  top[i] = (Iteration) { cpu_ns, wall_ns, at_ns };
+}
+
+/* Which code called poll: counted per return address (a few distinct ones
+ * in practice), named with dladdr only when the JSON is written */
+static int
+count_caller (void *address)
+{
+  int i;
+
+  for (i = 0; i < N_CALLERS; i++)
+    {
+      if (callers[i].address == address)
+        break;
+      if (callers[i].address == NULL)
+        {
+          callers[i].address = address;
+          break;
+        }
+    }
+  if (i < N_CALLERS)
+    callers[i].count++;
+
+  if (caller_filter != NULL)
+    {
+      Dl_info info;
+
+      /* dladdr takes a lock and walks the link map: only with the filter */
+      if (dladdr (address, &info) == 0 || info.dli_fname == NULL ||
+          strstr (info.dli_fname, caller_filter) == NULL)
+        return 0;
+    }
+  return 1;
+}
+
+static void
+before_poll (void)
+{
+  int64_t wall = clock_ns (CLOCK_MONOTONIC);
+  int64_t cpu = clock_ns (CLOCK_THREAD_CPUTIME_ID);
+
+  if (in_iteration)
+    record (cpu - iteration_start_cpu_ns, wall - iteration_start_ns, iteration_start_ns - load_ns);
+  in_iteration = 0;
+}
+
+static void
+after_poll (void)
+{
+  iteration_start_ns = clock_ns (CLOCK_MONOTONIC);
+  iteration_start_cpu_ns = clock_ns (CLOCK_THREAD_CPUTIME_ID);
+  in_iteration = 1;
+}
+
+/* Whether this poll bounds an iteration: a main-thread poll from a caller
+ * that passes VIGNETTE_PROBE_CALLER */
+static int
+bounds_iteration (void *caller)
+{
+  if (!on_main_thread ())
+    return 0;
+  if (!count_caller (caller))
+    {
+      n_polls_ignored++;
+      return 0;
+    }
+  return 1;
+}
+
+PROBE_EXPORT int
+poll (struct pollfd *fds,
+      nfds_t         nfds,
+      int            timeout)
+{
+  int bounds = bounds_iteration (__builtin_return_address (0));
+  int ret, saved_errno;
+
+  if (real_poll == NULL)
+    real_poll = (PollFunc) dlsym (RTLD_NEXT, "poll");
+  if (bounds)
+    before_poll ();
+  ret = real_poll (fds, nfds, timeout);
+  saved_errno = errno;
+  if (bounds)
+    after_poll ();
+  errno = saved_errno;
+  return ret;
+}
+
+PROBE_EXPORT int
+ppoll (struct pollfd         *fds,
+       nfds_t                 nfds,
+       const struct timespec *timeout,
+       const sigset_t        *sigmask)
+{
+  int bounds = bounds_iteration (__builtin_return_address (0));
+  int ret, saved_errno;
+
+  if (real_ppoll == NULL)
+    real_ppoll = (PpollFunc) dlsym (RTLD_NEXT, "ppoll");
+  if (bounds)
+    before_poll ();
+  ret = real_ppoll (fds, nfds, timeout, sigmask);
+  saved_errno = errno;
+  if (bounds)
+    after_poll ();
+  errno = saved_errno;
+  return ret;
+}
+
+/* Writing: no stdio, no allocation, so that it is safe from a signal
+ * handler too */
+
+typedef struct
+{
+  char   data[8192];
+  size_t len;
+} Buffer;
+
+static void
+put (Buffer     *b,
+     const char *s)
+{
+  size_t room = sizeof b->data - 1 - b->len;  /* len never passes it */
+  size_t n = 0;
+
+  while (n < room && s[n] != '\0')
+    n++;
+
+  memcpy (b->data + b->len, s, n);
+  b->len += n;
+}
+
+static void
+put_u64 (Buffer   *b,
+         uint64_t  v)
+{
+  char digits[24];
+  int i = sizeof digits - 1;
+
+  digits[i] = '\0';
+  do
+    {
+      digits[--i] = '0' + v % 10;
+      v /= 10;
+    }
+  while (v > 0);
+  put (b, digits + i);
+}
+
+/* Nanoseconds as milliseconds with three decimals */
+static void
+put_ms (Buffer  *b,
+        int64_t  ns)
+{
+  uint64_t us;
+  char frac[5];
+
+  if (ns < 0)
+    {
+      put (b, "-");
+      ns = -ns;
+    }
+  us = (uint64_t) (ns + 500) / 1000;
+  put_u64 (b, us / 1000);
+  frac[0] = '.';
+  frac[1] = '0' + us / 100 % 10;
+  frac[2] = '0' + us / 10 % 10;
+  frac[3] = '0' + us % 10;
+  frac[4] = '\0';
+  put (b, frac);
+}
+
+static void
+put_string (Buffer     *b,
+            const char *s)
+{
+  char one[2] = { 0, 0 };
+
+  put (b, "\"");
+  for (; s != NULL && *s != '\0'; s++)
+    {
+      if (*s == '"' || *s == '\\')
+        put (b, "\\");
+      one[0] = (unsigned char) *s < 0x20 ? '?' : *s;
+      put (b, one);
+    }
+  put (b, "\"");
+}
+
+static void
+put_histogram (Buffer         *b,
+               const uint64_t *hist)
+{
+  unsigned i;
+
+  put (b, "[");
+  for (i = 0; i < N_BUCKETS; i++)
+    {
+      put (b, i > 0 ? ", {\"below_ms\": " : "{\"below_ms\": ");
+      if (i < N_BUCKETS - 1)
+        put_ms (b, bucket_us[i] * 1000);
+      else
+        put (b, "null");
+      put (b, ", \"count\": ");
+      put_u64 (b, hist[i]);
+      put (b, "}");
+    }
+  put (b, "]");
+}
+
+static void
+put_callers (Buffer *b,
+             int     resolve)
+{
+  int i;
+
+  put (b, "[");
+  for (i = 0; i < N_CALLERS && callers[i].address != NULL; i++)
+    {
+      Dl_info info;
+
+      put (b, i > 0 ? ", {\"object\": " : "{\"object\": ");
+      if (resolve && dladdr (callers[i].address, &info) != 0 && info.dli_fname != NULL)
+        {
+          put_string (b, info.dli_fname);
+          put (b, ", \"symbol\": ");
+          put_string (b, info.dli_sname != NULL ? info.dli_sname : "");
+        }
+      else
+        put (b, "null, \"symbol\": null");
+      put (b, ", \"polls\": ");
+      put_u64 (b, callers[i].count);
+      put (b, "}");
+    }
+  put (b, "]");
+}
+
+static void
+write_report (int from_signal)
+{
+  static Buffer b;
+  char path[4096];
+  const char *p;
+  size_t n = 0;
+  int fd, i;
+
+  if (written || output_pattern == NULL || (n_iterations == 0 && !in_iteration))
+    return;
+  written = 1;
+
+  /* The iteration going on now (the program is exiting from it) counts too */
+  if (in_iteration && !from_signal)
+    {
+      record (clock_ns (CLOCK_THREAD_CPUTIME_ID) - iteration_start_cpu_ns,
+              clock_ns (CLOCK_MONOTONIC) - iteration_start_ns, iteration_start_ns - load_ns);
+      in_iteration = 0;
+    }
+
+  for (p = output_pattern; *p != '\0' && n < sizeof path - 24; p++)
+    {
+      if (p[0] == '%' && p[1] == 'p')
+        {
+          Buffer pid = { .len = 0 };
+
+          put_u64 (&pid, (uint64_t) main_pid);
+          memcpy (path + n, pid.data, pid.len);
+          n += pid.len;
+          p++;
+        }
+      else
+        path[n++] = *p;
+    }
+  path[n] = '\0';
+
+  b.len = 0;
+  put (&b, "{\"pid\": ");
+  put_u64 (&b, (uint64_t) main_pid);
+  put (&b, ", \"iterations\": ");
+  put_u64 (&b, n_iterations);
+  put (&b, ", \"max_cpu_ms\": ");
+  put_ms (&b, max_cpu_ns);
+  put (&b, ", \"max_wall_ms\": ");
+  put_ms (&b, max_wall_ns);
+  put (&b, ", \"total_cpu_ms\": ");
+  put_ms (&b, total_cpu_ns);
+  put (&b, ", \"total_wall_ms\": ");
+  put_ms (&b, total_wall_ns);
+  put (&b, ", \"lifetime_ms\": ");
+  put_ms (&b, clock_ns (CLOCK_MONOTONIC) - load_ns);
+  put (&b, ", \"ended_by\": ");
+  put (&b, from_signal ? "\"signal\"" : "\"exit\"");
+  put (&b, ", \"caller_filter\": ");
+  if (caller_filter != NULL)
+    put_string (&b, caller_filter);
+  else
+    put (&b, "null");
+  put (&b, ", \"polls_ignored\": ");
+  put_u64 (&b, n_polls_ignored);
+  put (&b, ",\n \"cpu_histogram\": ");
+  put_histogram (&b, cpu_hist);
+  put (&b, ",\n \"wall_histogram\": ");
+  put_histogram (&b, wall_hist);
+  put (&b, ",\n \"top_cpu\": [");
+  for (i = 0; i < n_top; i++)
+    {
+      put (&b, i > 0 ? ", {\"cpu_ms\": " : "{\"cpu_ms\": ");
+      put_ms (&b, top[i].cpu_ns);
+      put (&b, ", \"wall_ms\": ");
+      put_ms (&b, top[i].wall_ns);
+      put (&b, ", \"at_ms\": ");
+      put_ms (&b, top[i].at_ns);
+      put (&b, "}");
+    }
+  put (&b, "],\n \"poll_callers\": ");
+  /* dladdr is not safe in a signal handler */
+  put_callers (&b, !from_signal);
+  put (&b, "}\n");
+
+  fd = open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0)
+    return;
+  for (size_t done = 0; done < b.len;)
+    {
+      ssize_t w = write (fd, b.data + done, b.len - done);
+
+      if (w < 0 && errno == EINTR)
+        continue;
+      if (w <= 0)
+        break;
+      done += (size_t) w;
+    }
+  close (fd);
+}
+
+static void
+on_signal (int signum)
+{
+  int saved_errno = errno;
+  unsigned i;
+
+  if (on_main_thread ())
+    write_report (1);
+  /* Then what would have happened without the probe */
+  for (i = 0; i < sizeof handled_signals / sizeof handled_signals[0]; i++)
+    if (handled_signals[i] == signum)
+      sigaction (signum, &previous_actions[i], NULL);
+  errno = saved_errno;
+  raise (signum);
+}
+
+__attribute__((constructor)) static void
+probe_init (void)
+{
+  unsigned i;
+
+  main_pid = getpid ();
+  load_ns = clock_ns (CLOCK_MONOTONIC);
+  output_pattern = getenv ("VIGNETTE_PROBE_OUTPUT");
+  caller_filter = getenv ("VIGNETTE_PROBE_CALLER");
+  if (caller_filter != NULL && caller_filter[0] == '\0')
+    caller_filter = NULL;
+  real_poll = (PollFunc) dlsym (RTLD_NEXT, "poll");
+  real_ppoll = (PpollFunc) dlsym (RTLD_NEXT, "ppoll");
+
+  if (output_pattern == NULL)
+    return;
+  /* Only where the program keeps the default action: its own handler (the
+   * CLI's clean Ctrl+C) replaces ours anyway and ends in exit() */
+  for (i = 0; i < sizeof handled_signals / sizeof handled_signals[0]; i++)
+    {
+      struct sigaction action;
+
+      if (sigaction (handled_signals[i], NULL, &previous_actions[i]) != 0 ||
+          previous_actions[i].sa_handler != SIG_DFL)
+        continue;
+      memset (&action, 0, sizeof action);
+      action.sa_handler = on_signal;
+      sigemptyset (&action.sa_mask);
+      action.sa_flags = SA_RESTART;
+      sigaction (handled_signals[i], &action, NULL);
+    }
+}
+
+__attribute__((destructor)) static void
+probe_fini (void)
+{
+  if (on_main_thread ())
+    write_report (0);
+}
