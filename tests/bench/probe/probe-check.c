@@ -11,8 +11,11 @@
  * must leave it out. The stalls are defined in CPU time, not wall time, so a
  * busy machine changes none of the figures checked: the probe must report
  * 50 ms then 20 ms of CPU in the busiest iterations, at least 80 ms of wall
- * time in the longest one, and nothing from the other thread.
+ * time in the longest one, and nothing from the other thread. A second
+ * child is ended by SIGTERM, as the GUI benchmark ends the window: the
+ * probe must still write what it saw.
  */
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -96,6 +99,24 @@ other_thread (gpointer data)
   return NULL;
 }
 
+static gboolean
+terminate (gpointer data)
+{
+  raise (SIGTERM);
+  return G_SOURCE_REMOVE;
+}
+
+static int
+run_child_terminated (void)
+{
+  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+
+  g_timeout_add (20, compute_50, NULL);
+  g_timeout_add (100, terminate, NULL);
+  g_main_loop_run (loop);
+  return 0;
+}
+
 static int
 run_child (void)
 {
@@ -133,28 +154,39 @@ field (const char *json,
   return g_ascii_strtod (p, NULL);
 }
 
-static void
-test_known_stalls (void)
+/* Runs this program again as @mode with the probe; returns what it wrote */
+static char *
+run_probed (const char *mode,
+            int        *status)
 {
   g_autofree char *dir = g_dir_make_tmp ("probe-check-XXXXXX", NULL);
   g_autofree char *output = g_build_filename (dir, "probe.json", NULL);
-  g_autofree char *json = NULL;
   g_autoptr(GError) error = NULL;
-  /* The child is this program again */
-  char *argv[] = { (char *) "/proc/self/exe", (char *) "--child", NULL };
+  char *argv[] = { (char *) "/proc/self/exe", (char *) mode, NULL };
   g_auto(GStrv) envp = g_get_environ ();
-  int status;
+  char *json = NULL;
 
   g_assert_nonnull (dir);
   envp = g_environ_setenv (envp, "LD_PRELOAD", probe_path, TRUE);
   envp = g_environ_setenv (envp, "VIGNETTE_PROBE_OUTPUT", output, TRUE);
-  g_spawn_sync (NULL, argv, envp, G_SPAWN_DEFAULT, NULL, NULL, NULL, NULL, &status, &error);
+  g_spawn_sync (NULL, argv, envp, G_SPAWN_DEFAULT, NULL, NULL, NULL, NULL, status, &error);
   g_assert_no_error (error);
-  g_assert_true (g_spawn_check_wait_status (status, NULL));
 
   g_file_get_contents (output, &json, NULL, &error);
   g_assert_no_error (error);
   g_test_message ("%s", json);
+  g_unlink (output);
+  g_rmdir (dir);
+  return json;
+}
+
+static void
+test_known_stalls (void)
+{
+  int status;
+  g_autofree char *json = run_probed ("--child", &status);
+
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
 
   /* The busiest iteration is the 50 ms computation, the next the 20 ms one:
    * the 200 ms on the other thread is not there, nor the 80 ms sleep */
@@ -167,9 +199,21 @@ test_known_stalls (void)
   /* The sleep held the loop (wall time) without computing */
   g_assert_cmpfloat (field (json, "max_wall_ms", 0), >=, 80.0);
   g_assert_cmpfloat (field (json, "iterations", 0), >=, 4);
+  g_assert_nonnull (strstr (json, "\"ended_by\": \"exit\""));
+}
 
-  g_unlink (output);
-  g_rmdir (dir);
+static void
+test_terminated (void)
+{
+  int status;
+  g_autofree char *json = run_probed ("--child-terminated", &status);
+
+  /* Ended by the signal, as without the probe */
+  g_assert_true (WIFSIGNALED (status));
+  g_assert_cmpint (WTERMSIG (status), ==, SIGTERM);
+  g_assert_nonnull (strstr (json, "\"ended_by\": \"signal\""));
+  g_assert_cmpfloat (field (json, "max_cpu_ms", 0), >=, 50.0);
+  g_assert_cmpfloat (field (json, "max_cpu_ms", 0), <, 75.0);
 }
 
 int
@@ -178,6 +222,8 @@ main (int   argc,
 {
   if (argc == 2 && strcmp (argv[1], "--child") == 0)
     return run_child ();
+  if (argc == 2 && strcmp (argv[1], "--child-terminated") == 0)
+    return run_child_terminated ();
 
   g_test_init (&argc, &argv, NULL);
   if (argc < 2)
@@ -187,5 +233,6 @@ main (int   argc,
     }
   probe_path = argv[1];
   g_test_add_func ("/probe/known-stalls", test_known_stalls);
+  g_test_add_func ("/probe/terminated", test_terminated);
   return g_test_run ();
 }

@@ -16,6 +16,11 @@
  *   VIGNETTE_PROBE_OUTPUT=FILE   where the JSON goes at exit ("%p" is the
  *                                pid); nothing is written without it, nor by
  *                                a process whose main thread never polled
+ *   VIGNETTE_PROBE_LIST_MS=MS    list every iteration that took at least MS
+ *                                of CPU or wall time (default 1), with when
+ *                                it started: a runner can then take the
+ *                                largest over a part of the process's life
+ *                                (the window's run, not its start-up)
  *   VIGNETTE_PROBE_CALLER=NAME   count only the polls called from a shared
  *                                object whose path contains NAME (for
  *                                instance "libglib": the main loop's own
@@ -46,6 +51,7 @@
 #define PROBE_EXPORT __attribute__((visibility ("default")))
 
 #define N_TOP 10
+#define N_LISTED 8192
 #define N_CALLERS 32
 
 typedef int (*PollFunc) (struct pollfd *, nfds_t, int);
@@ -83,6 +89,9 @@ static uint64_t cpu_hist[N_BUCKETS];
 static uint64_t wall_hist[N_BUCKETS];
 static Iteration top[N_TOP];        /* by CPU time, largest first */
 static int n_top;
+static int64_t list_ns = 1000000;
+static Iteration listed[N_LISTED];  /* in order */
+static uint64_t n_listed;           /* may pass N_LISTED: the rest are dropped */
 
 static struct
 {
@@ -137,6 +146,12 @@ record (int64_t cpu_ns,
     max_wall_ns = wall_ns;
   cpu_hist[bucket_of (cpu_ns)]++;
   wall_hist[bucket_of (wall_ns)]++;
+  if (cpu_ns >= list_ns || wall_ns >= list_ns)
+    {
+      if (n_listed < N_LISTED)
+        listed[n_listed] = (Iteration) { cpu_ns, wall_ns, at_ns };
+      n_listed++;
+    }
 
   if (n_top == N_TOP && cpu_ns <= top[N_TOP - 1].cpu_ns)
     return;
@@ -261,15 +276,16 @@ ppoll (struct pollfd         *fds,
 
 typedef struct
 {
-  char   data[8192];
-  size_t len;
+  char   *data;
+  size_t  size;
+  size_t  len;
 } Buffer;
 
 static void
 put (Buffer     *b,
      const char *s)
 {
-  size_t room = sizeof b->data - 1 - b->len;  /* len never passes it */
+  size_t room = b->size - 1 - b->len;  /* len never passes it */
   size_t n = 0;
 
   while (n < room && s[n] != '\0')
@@ -387,7 +403,9 @@ put_callers (Buffer *b,
 static void
 write_report (int from_signal)
 {
-  static Buffer b;
+  /* Room for every listed iteration */
+  static char data[65536 + N_LISTED * 40];
+  Buffer b = { data, sizeof data, 0 };
   char path[4096];
   const char *p;
   size_t n = 0;
@@ -409,7 +427,8 @@ write_report (int from_signal)
     {
       if (p[0] == '%' && p[1] == 'p')
         {
-          Buffer pid = { .len = 0 };
+          char digits[24];
+          Buffer pid = { digits, sizeof digits, 0 };
 
           put_u64 (&pid, (uint64_t) main_pid);
           memcpy (path + n, pid.data, pid.len);
@@ -421,7 +440,6 @@ write_report (int from_signal)
     }
   path[n] = '\0';
 
-  b.len = 0;
   put (&b, "{\"pid\": ");
   put_u64 (&b, (uint64_t) main_pid);
   put (&b, ", \"iterations\": ");
@@ -436,6 +454,8 @@ write_report (int from_signal)
   put_ms (&b, total_wall_ns);
   put (&b, ", \"lifetime_ms\": ");
   put_ms (&b, clock_ns (CLOCK_MONOTONIC) - load_ns);
+  put (&b, ", \"loaded_at_monotonic_ms\": ");
+  put_ms (&b, load_ns);
   put (&b, ", \"ended_by\": ");
   put (&b, from_signal ? "\"signal\"" : "\"exit\"");
   put (&b, ", \"caller_filter\": ");
@@ -459,6 +479,22 @@ write_report (int from_signal)
       put (&b, ", \"at_ms\": ");
       put_ms (&b, top[i].at_ns);
       put (&b, "}");
+    }
+  put (&b, "],\n \"list_ms\": ");
+  put_ms (&b, list_ns);
+  put (&b, ", \"listed_dropped\": ");
+  put_u64 (&b, n_listed > N_LISTED ? n_listed - N_LISTED : 0);
+  put (&b, ",\n \"listed\": [");
+  for (uint64_t j = 0; j < n_listed && j < N_LISTED; j++)
+    {
+      /* [at_ms, cpu_ms, wall_ms]: compact, there may be thousands */
+      put (&b, j > 0 ? ", [" : "[");
+      put_ms (&b, listed[j].at_ns);
+      put (&b, ", ");
+      put_ms (&b, listed[j].cpu_ns);
+      put (&b, ", ");
+      put_ms (&b, listed[j].wall_ns);
+      put (&b, "]");
     }
   put (&b, "],\n \"poll_callers\": ");
   /* dladdr is not safe in a signal handler */
@@ -508,6 +544,8 @@ probe_init (void)
   caller_filter = getenv ("VIGNETTE_PROBE_CALLER");
   if (caller_filter != NULL && caller_filter[0] == '\0')
     caller_filter = NULL;
+  if (getenv ("VIGNETTE_PROBE_LIST_MS") != NULL)
+    list_ns = (int64_t) (atof (getenv ("VIGNETTE_PROBE_LIST_MS")) * 1e6);
   real_poll = (PollFunc) dlsym (RTLD_NEXT, "poll");
   real_ppoll = (PpollFunc) dlsym (RTLD_NEXT, "ppoll");
 
