@@ -13,8 +13,13 @@
  * 50 ms then 20 ms of CPU in the busiest iterations, at least 80 ms of wall
  * time in the longest one, and nothing from the other thread. A second
  * child is ended by SIGTERM, as the GUI benchmark ends the window: the
- * probe must still write what it saw.
+ * probe must still write what it saw. A third child polls in the middle of
+ * a 50 ms computation, as Xlib does when it waits for the X server inside
+ * one iteration: every poll splits it in two, but with
+ * VIGNETTE_PROBE_IGNORE naming this program, only the main loop's own
+ * polls count.
  */
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,6 +105,26 @@ other_thread (gpointer data)
 }
 
 static gboolean
+compute_50_with_a_poll (gpointer data)
+{
+  compute_for (25 * 1000);
+  poll (NULL, 0, 0);
+  compute_for (25 * 1000);
+  return G_SOURCE_REMOVE;
+}
+
+static int
+run_child_nested (void)
+{
+  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+
+  g_timeout_add (20, compute_50_with_a_poll, NULL);
+  g_timeout_add (100, quit, loop);
+  g_main_loop_run (loop);
+  return 0;
+}
+
+static gboolean
 terminate (gpointer data)
 {
   raise (SIGTERM);
@@ -157,18 +182,25 @@ field (const char *json,
 /* Runs this program again as @mode with the probe; returns what it wrote */
 static char *
 run_probed (const char *mode,
+            const char *ignore,
             int        *status)
 {
   g_autofree char *dir = g_dir_make_tmp ("probe-check-XXXXXX", NULL);
   g_autofree char *output = g_build_filename (dir, "probe.json", NULL);
   g_autoptr(GError) error = NULL;
-  char *argv[] = { (char *) "/proc/self/exe", (char *) mode, NULL };
+  /* This program again, by its real path: the probe names callers by it */
+  g_autofree char *self = g_file_read_link ("/proc/self/exe", NULL);
+  char *argv[] = { self, (char *) mode, NULL };
   g_auto(GStrv) envp = g_get_environ ();
   char *json = NULL;
 
   g_assert_nonnull (dir);
   envp = g_environ_setenv (envp, "LD_PRELOAD", probe_path, TRUE);
   envp = g_environ_setenv (envp, "VIGNETTE_PROBE_OUTPUT", output, TRUE);
+  if (ignore != NULL)
+    envp = g_environ_setenv (envp, "VIGNETTE_PROBE_IGNORE", ignore, TRUE);
+  else
+    envp = g_environ_unsetenv (envp, "VIGNETTE_PROBE_IGNORE");
   g_spawn_sync (NULL, argv, envp, G_SPAWN_DEFAULT, NULL, NULL, NULL, NULL, status, &error);
   g_assert_no_error (error);
 
@@ -184,7 +216,7 @@ static void
 test_known_stalls (void)
 {
   int status;
-  g_autofree char *json = run_probed ("--child", &status);
+  g_autofree char *json = run_probed ("--child", NULL, &status);
 
   g_assert_true (g_spawn_check_wait_status (status, NULL));
 
@@ -206,7 +238,7 @@ static void
 test_terminated (void)
 {
   int status;
-  g_autofree char *json = run_probed ("--child-terminated", &status);
+  g_autofree char *json = run_probed ("--child-terminated", NULL, &status);
 
   /* Ended by the signal, as without the probe */
   g_assert_true (WIFSIGNALED (status));
@@ -214,6 +246,22 @@ test_terminated (void)
   g_assert_nonnull (strstr (json, "\"ended_by\": \"signal\""));
   g_assert_cmpfloat (field (json, "max_cpu_ms", 0), >=, 50.0);
   g_assert_cmpfloat (field (json, "max_cpu_ms", 0), <, 75.0);
+}
+
+static void
+test_nested_poll (void)
+{
+  int status;
+  g_autofree char *every_poll = run_probed ("--child-nested", NULL, &status);
+  g_autofree char *main_loop = run_probed ("--child-nested", "libnothing,probe-check", &status);
+
+  /* Every poll: two halves of 25 ms */
+  g_assert_cmpfloat (field (every_poll, "max_cpu_ms", 0), >=, 25.0);
+  g_assert_cmpfloat (field (every_poll, "max_cpu_ms", 0), <, 45.0);
+  /* The main loop's polls only: the whole iteration */
+  g_assert_cmpfloat (field (main_loop, "max_cpu_ms", 0), >=, 50.0);
+  g_assert_cmpfloat (field (main_loop, "max_cpu_ms", 0), <, 75.0);
+  g_assert_cmpfloat (field (main_loop, "polls_ignored", 0), ==, 1);
 }
 
 int
@@ -224,6 +272,8 @@ main (int   argc,
     return run_child ();
   if (argc == 2 && strcmp (argv[1], "--child-terminated") == 0)
     return run_child_terminated ();
+  if (argc == 2 && strcmp (argv[1], "--child-nested") == 0)
+    return run_child_nested ();
 
   g_test_init (&argc, &argv, NULL);
   if (argc < 2)
@@ -234,5 +284,6 @@ main (int   argc,
   probe_path = argv[1];
   g_test_add_func ("/probe/known-stalls", test_known_stalls);
   g_test_add_func ("/probe/terminated", test_terminated);
+  g_test_add_func ("/probe/nested-poll", test_nested_poll);
   return g_test_run ();
 }

@@ -21,11 +21,18 @@
  *                                it started: a runner can then take the
  *                                largest over a part of the process's life
  *                                (the window's run, not its start-up)
- *   VIGNETTE_PROBE_CALLER=NAME   count only the polls called from a shared
- *                                object whose path contains NAME (for
- *                                instance "libglib": the main loop's own
- *                                poll, not a library's wait for a reply
- *                                inside one iteration)
+ *   VIGNETTE_PROBE_IGNORE=A,B    polls called from a shared object whose
+ *                                path contains A or B do not bound an
+ *                                iteration: they are a library waiting
+ *                                inside one (libxcb waiting for the X
+ *                                server's reply in the window), not the
+ *                                main loop's poll. Which object called is
+ *                                told by the return address; GLib's g_poll
+ *                                ends in a tail call, so the main loop's
+ *                                poll seems to come from whoever called
+ *                                g_poll (GLib, or the engine's --stats
+ *                                wrapper): naming what to ignore is the
+ *                                sturdy way round
  *
  * The JSON is written at exit, and also on SIGTERM, SIGINT or SIGHUP when
  * the program has not installed its own handler (the window is ended that
@@ -72,7 +79,7 @@ static PollFunc real_poll;
 static PpollFunc real_ppoll;
 static pid_t main_pid;
 static const char *output_pattern;
-static const char *caller_filter;
+static const char *ignored_callers;
 
 static int64_t load_ns;
 static int in_iteration;           /* a poll has returned, the next has not started */
@@ -80,7 +87,7 @@ static int64_t iteration_start_ns;
 static int64_t iteration_start_cpu_ns;
 
 static uint64_t n_iterations;
-static uint64_t n_polls_ignored;    /* main-thread polls left out by VIGNETTE_PROBE_CALLER */
+static uint64_t n_polls_ignored;    /* main-thread polls left out by VIGNETTE_PROBE_IGNORE */
 static int64_t max_cpu_ns;
 static int64_t max_wall_ns;
 static int64_t total_cpu_ns;
@@ -95,8 +102,11 @@ static uint64_t n_listed;           /* may pass N_LISTED: the rest are dropped *
 
 static struct
 {
-  void     *address;
-  uint64_t  count;
+  void       *address;
+  const char *object;   /* from dladdr: the link map's own strings */
+  const char *symbol;
+  int         counted;  /* not in VIGNETTE_PROBE_IGNORE */
+  uint64_t    count;
 } callers[N_CALLERS];
 
 static volatile sig_atomic_t written;
@@ -164,8 +174,33 @@ record (int64_t cpu_ns,
   top[i] = (Iteration) { cpu_ns, wall_ns, at_ns };
 }
 
-/* Which code called poll: counted per return address (a few distinct ones
- * in practice), named with dladdr only when the JSON is written */
+/* Whether @object is named in VIGNETTE_PROBE_IGNORE (a comma-separated list) */
+static int
+is_ignored (const char *object)
+{
+  const char *p = ignored_callers;
+
+  if (p == NULL || object == NULL)
+    return 0;
+  while (*p != '\0')
+    {
+      const char *end = strchr (p, ',');
+      size_t len = end != NULL ? (size_t) (end - p) : strlen (p);
+      const char *o;
+
+      for (o = object; len > 0 && *o != '\0'; o++)
+        if (strncmp (o, p, len) == 0)
+          return 1;
+      p += len;
+      if (*p == ',')
+        p++;
+    }
+  return 0;
+}
+
+/* Which code called poll: a few distinct return addresses in practice,
+ * each named with dladdr once, the first time it is seen (dladdr is not
+ * safe in a signal handler, where the report may be written) */
 static int
 count_caller (void *address)
 {
@@ -177,23 +212,22 @@ count_caller (void *address)
         break;
       if (callers[i].address == NULL)
         {
+          Dl_info info;
+
           callers[i].address = address;
+          if (dladdr (address, &info) != 0)
+            {
+              callers[i].object = info.dli_fname;
+              callers[i].symbol = info.dli_sname;
+            }
+          callers[i].counted = !is_ignored (callers[i].object);
           break;
         }
     }
-  if (i < N_CALLERS)
-    callers[i].count++;
-
-  if (caller_filter != NULL)
-    {
-      Dl_info info;
-
-      /* dladdr takes a lock and walks the link map: only with the filter */
-      if (dladdr (address, &info) == 0 || info.dli_fname == NULL ||
-          strstr (info.dli_fname, caller_filter) == NULL)
-        return 0;
-    }
-  return 1;
+  if (i == N_CALLERS)
+    return 1;  /* too many callers to tell: the plain definition */
+  callers[i].count++;
+  return callers[i].counted;
 }
 
 static void
@@ -216,7 +250,7 @@ after_poll (void)
 }
 
 /* Whether this poll bounds an iteration: a main-thread poll from a caller
- * that passes VIGNETTE_PROBE_CALLER */
+ * not named in VIGNETTE_PROBE_IGNORE */
 static int
 bounds_iteration (void *caller)
 {
@@ -374,25 +408,19 @@ put_histogram (Buffer         *b,
 }
 
 static void
-put_callers (Buffer *b,
-             int     resolve)
+put_callers (Buffer *b)
 {
   int i;
 
   put (b, "[");
   for (i = 0; i < N_CALLERS && callers[i].address != NULL; i++)
     {
-      Dl_info info;
-
       put (b, i > 0 ? ", {\"object\": " : "{\"object\": ");
-      if (resolve && dladdr (callers[i].address, &info) != 0 && info.dli_fname != NULL)
-        {
-          put_string (b, info.dli_fname);
-          put (b, ", \"symbol\": ");
-          put_string (b, info.dli_sname != NULL ? info.dli_sname : "");
-        }
-      else
-        put (b, "null, \"symbol\": null");
+      put_string (b, callers[i].object != NULL ? callers[i].object : "?");
+      put (b, ", \"symbol\": ");
+      put_string (b, callers[i].symbol != NULL ? callers[i].symbol : "?");
+      put (b, ", \"counted\": ");
+      put (b, callers[i].counted ? "true" : "false");
       put (b, ", \"polls\": ");
       put_u64 (b, callers[i].count);
       put (b, "}");
@@ -458,9 +486,9 @@ write_report (int from_signal)
   put_ms (&b, load_ns);
   put (&b, ", \"ended_by\": ");
   put (&b, from_signal ? "\"signal\"" : "\"exit\"");
-  put (&b, ", \"caller_filter\": ");
-  if (caller_filter != NULL)
-    put_string (&b, caller_filter);
+  put (&b, ", \"ignored_callers\": ");
+  if (ignored_callers != NULL)
+    put_string (&b, ignored_callers);
   else
     put (&b, "null");
   put (&b, ", \"polls_ignored\": ");
@@ -497,8 +525,7 @@ write_report (int from_signal)
       put (&b, "]");
     }
   put (&b, "],\n \"poll_callers\": ");
-  /* dladdr is not safe in a signal handler */
-  put_callers (&b, !from_signal);
+  put_callers (&b);
   put (&b, "}\n");
 
   fd = open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -541,9 +568,7 @@ probe_init (void)
   main_pid = getpid ();
   load_ns = clock_ns (CLOCK_MONOTONIC);
   output_pattern = getenv ("VIGNETTE_PROBE_OUTPUT");
-  caller_filter = getenv ("VIGNETTE_PROBE_CALLER");
-  if (caller_filter != NULL && caller_filter[0] == '\0')
-    caller_filter = NULL;
+  ignored_callers = getenv ("VIGNETTE_PROBE_IGNORE");
   if (getenv ("VIGNETTE_PROBE_LIST_MS") != NULL)
     list_ns = (int64_t) (atof (getenv ("VIGNETTE_PROBE_LIST_MS")) * 1e6);
   real_poll = (PollFunc) dlsym (RTLD_NEXT, "poll");
