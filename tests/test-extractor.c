@@ -168,7 +168,9 @@ test_srcset_pick_best (void)
     { "x,1.jpg 1x, x,2.jpg 2x", "x,2.jpg" },
     { "a.jpg 100w,b.jpg 900w", "b.jpg" },
     { "data:image/gif;base64,R0lGOD 1x, real.jpg 2x", "real.jpg" },
-    { "a.jpg 100w (min-width: 3px), b.jpg 50w", "a.jpg" },
+    /* A descriptor the standard does not know drops its candidate */
+    { "a.jpg 100w (min-width: 3px), b.jpg 50w", "b.jpg" },
+    { "a.jpg 1x 1x, b.jpg 0w, c.jpg", "c.jpg" },
     { "", NULL },
     { " , , ", NULL },
   };
@@ -261,18 +263,27 @@ test_link_around_image (void)
 static void
 test_og_image (void)
 {
-  g_auto(GStrv) uris = extract (
+  const char *head =
     "<html><head>"
     "<meta property=\"og:image\" content=\"https://example.com/cover.jpg\">"
     "<meta name=\"twitter:image\" content=\"/twitter.jpg\">"
     "<meta property=\"og:title\" content=\"not-an-image.jpg\">"
-    "</head><body><img src=\"inline.png\"></body></html>");
+    "</head>";
+  g_autofree char *with_image = g_strconcat (head, "<body><img src=\"inline.png\"></body></html>", NULL);
+  g_autofree char *without = g_strconcat (head, "<body><p>Text only.</p></body></html>", NULL);
+  g_auto(GStrv) shown = extract (with_image);
+  g_auto(GStrv) fallback = extract (without);
+  g_auto(GStrv) selected = extract_full (with_image, NULL, PAGE, "//meta[@property='og:image']");
 
-  assert_uris (uris,
+  /* A picture for sharing is not shown by a browser, and is often the
+   * page's own picture at another size: only a page with no image gets it */
+  assert_uris (shown, "https://example.com/gallery/inline.png", NULL);
+  assert_uris (fallback,
                "https://example.com/cover.jpg",
                "https://example.com/twitter.jpg",
-               "https://example.com/gallery/inline.png",
                NULL);
+  /* A selector that asks for it gets it */
+  assert_uris (selected, "https://example.com/cover.jpg", NULL);
 }
 
 static void
@@ -517,6 +528,103 @@ test_charset (void)
   assert_uris (uris, "https://example.com/gallery/caf%C3%A9.jpg", NULL);
 }
 
+static GStrv
+extract_bytes (const char *data,
+               gsize       length,
+               const char *charset)
+{
+  g_autoptr(GError) error = NULL;
+  GStrv uris = vignette_extract_image_uris (data, length, charset, PAGE, NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (uris);
+  return uris;
+}
+
+static void
+test_charset_fallback (void)
+{
+  /* 山水 in UTF-8 and in GBK; é in windows-1252 */
+  static const char utf8_says_gb2312[] =
+    "<meta charset=\"gb2312\"><img src=\"\xe5\xb1\xb1\xe6\xb0\xb4.jpg\"><img src=\"after.jpg\">";
+  /* (山水 alone happens to be valid UTF-8 too; 风景 in the title is not) */
+  static const char gbk[] = "<title>\xb7\xe7\xbe\xb0</title><img src=\"\xc9\xbd\xcb\xae.jpg\"><img src=\"after.jpg\">";
+  static const char gbk_broken[] = "<meta charset=gbk><p>\xc9\xbd\xff\xff\xcb</p><img src=\"\xc9\xbd\xcb\xae.jpg\">";
+  static const char undeclared_1252[] = "<p>Men\xfa</p><img src=\"caf\xe9.jpg\">";
+  static const char utf16le[] = "\xff\xfe<\0i\0m\0g\0 \0s\0r\0c\0=\0\"\0\x71\x5c.\0j\0p\0g\0\"\0>\0";
+  static const char utf8_bom[] = "\xef\xbb\xbf<img src=\"caf\xc3\xa9.jpg\">";
+  static const char sjis_meta[] = "<meta http-equiv=\"Content-Type\" content=\"text/html; charset=Shift_JIS\">"
+                                  "<img src=\"\x8e\x52.jpg\">";
+  g_auto(GStrv) a = extract_bytes (utf8_says_gb2312, sizeof utf8_says_gb2312 - 1, NULL);
+  g_auto(GStrv) b = extract_bytes (utf8_says_gb2312, sizeof utf8_says_gb2312 - 1, "gb2312");
+  g_auto(GStrv) c = extract_bytes (gbk, sizeof gbk - 1, "gb2312");
+  g_auto(GStrv) d = extract_bytes (gbk_broken, sizeof gbk_broken - 1, NULL);
+  g_auto(GStrv) e = extract_bytes (undeclared_1252, sizeof undeclared_1252 - 1, NULL);
+  g_auto(GStrv) f = extract_bytes (utf16le, sizeof utf16le - 1, NULL);
+  g_auto(GStrv) g = extract_bytes (sjis_meta, sizeof sjis_meta - 1, NULL);
+  g_auto(GStrv) h = extract_bytes (utf8_bom, sizeof utf8_bom - 1, "iso-8859-1");
+
+  /* Valid UTF-8 is UTF-8, whatever the page or the server says */
+  assert_uris (a, "https://example.com/gallery/%E5%B1%B1%E6%B0%B4.jpg", "https://example.com/gallery/after.jpg", NULL);
+  assert_uris (b, "https://example.com/gallery/%E5%B1%B1%E6%B0%B4.jpg", "https://example.com/gallery/after.jpg", NULL);
+  /* Else the declared charset, read as browsers read it (gb2312 as GBK) */
+  assert_uris (c, "https://example.com/gallery/%E5%B1%B1%E6%B0%B4.jpg", "https://example.com/gallery/after.jpg", NULL);
+  /* Bytes the charset refuses do not lose the rest of the page */
+  assert_uris (d, "https://example.com/gallery/%E5%B1%B1%E6%B0%B4.jpg", NULL);
+  /* Nothing declared and not UTF-8: windows-1252 */
+  assert_uris (e, "https://example.com/gallery/caf%C3%A9.jpg", NULL);
+  /* A byte order mark decides */
+  assert_uris (f, "https://example.com/gallery/%E5%B1%B1.jpg", NULL);
+  assert_uris (h, "https://example.com/gallery/caf%C3%A9.jpg", NULL);
+  assert_uris (g, "https://example.com/gallery/%E5%B1%B1.jpg", NULL);
+}
+
+static void
+test_pixels_and_placeholders (void)
+{
+  g_auto(GStrv) uris = extract (
+    "<img src=\"logo-311x113.png\">"
+    "<img src=\"pixel-1x1.gif\">"
+    "<img src=\"banner_1x1.png\">"
+    "<img src=\"photo-10x10.jpg\" width=\"1\">"
+    "<img src=\"thin.jpg\" height=\"0\">"
+    "<img src=\"styled.jpg\" style=\"WIDTH: 1PX\">"
+    "<img src=\"pixel-art-castle.png\">"
+    "<img src=\"blank.gif\">"
+    "<img src=\"spacer.png\">"
+    "<img src=\"b.png\">"
+    "<img src=\"https://pixel.example.net/p.gif?id=1\">"
+    "<img src=\"https://stats.example.net/charts/visits.png\">"
+    "<img src=\"https://www.facebook.com/tr?id=1&ev=PageView\">"
+    "<img src=\"https://graph.facebook.com/1234/picture?type=large\">");
+
+  /* Sizes are matched as words, not as substrings */
+  assert_uris (uris,
+               "https://example.com/gallery/logo-311x113.png",
+               "https://example.com/gallery/pixel-art-castle.png",
+               "https://example.com/gallery/b.png",
+               "https://stats.example.net/charts/visits.png",
+               /* A social network's host is no beacon; its /tr is */
+               "https://graph.facebook.com/1234/picture?type=large",
+               NULL);
+}
+
+static void
+test_lazy_json (void)
+{
+  g_auto(GStrv) uris = extract (
+    "<img src=\"real.jpg\" data-src='{\"default\":\"//img.example.com/x.jpg\"}'>"
+    "<img src=\"real2.jpg\" data-src=\"//img.example.com/lazy2.jpg\">"
+    "<img src=\"real3.jpg\" data-srcset=\"[1,2]\" data-lazy=\"true\">");
+
+  /* A lazy attribute counts only when it holds an address */
+  assert_uris (uris,
+               "https://example.com/gallery/real.jpg",
+               "https://img.example.com/lazy2.jpg",
+               "https://example.com/gallery/real3.jpg",
+               NULL);
+}
+
 static void
 test_resolve_uri (void)
 {
@@ -557,6 +665,147 @@ test_many_images (void)
   g_assert_cmpuint (g_strv_length (uris), ==, 5000);
   g_assert_cmpstr (uris[0], ==, "https://example.com/i/0.jpg");
   g_assert_cmpstr (uris[4999], ==, "https://example.com/i/4999.jpg");
+}
+
+/* One page of tests/pages/ and what a browser shows on it */
+typedef struct {
+  char      *name;
+  char      *page_uri;
+  char      *charset;
+  GPtrArray *expected;
+} CorpusPage;
+
+static void
+corpus_page_free (CorpusPage *page)
+{
+  g_free (page->name);
+  g_free (page->page_uri);
+  g_free (page->charset);
+  g_ptr_array_unref (page->expected);
+  g_free (page);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CorpusPage, corpus_page_free)
+
+static CorpusPage *
+corpus_page_load (const char *dir,
+                  const char *name)
+{
+  g_autoptr(CorpusPage) page = g_new0 (CorpusPage, 1);
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  g_autofree char *text = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) lines = NULL;
+
+  g_file_get_contents (path, &text, NULL, &error);
+  g_assert_no_error (error);
+
+  page->name = g_strndup (name, strlen (name) - strlen (".expected"));
+  page->page_uri = g_strdup ("https://www.example.com/page.html");
+  page->expected = g_ptr_array_new_with_free_func (g_free);
+
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      char *line = g_strstrip (lines[i]);
+
+      if (g_str_has_prefix (line, "# page:"))
+        {
+          g_free (page->page_uri);
+          page->page_uri = g_strdup (g_strstrip (line + strlen ("# page:")));
+        }
+      else if (g_str_has_prefix (line, "# charset:"))
+        {
+          g_free (page->charset);
+          page->charset = g_strdup (g_strstrip (line + strlen ("# charset:")));
+        }
+      else if (*line != '\0' && *line != '#')
+        g_ptr_array_add (page->expected, g_strdup (line));
+    }
+
+  return g_steal_pointer (&page);
+}
+
+static gboolean
+strv_has (char * const *strv,
+          const char   *s)
+{
+  return g_strv_contains ((const char * const *) strv, s);
+}
+
+static int
+compare_names (gconstpointer a,
+               gconstpointer b)
+{
+  return strcmp (*(char * const *) a, *(char * const *) b);
+}
+
+/* Every page of the corpus gives exactly what a browser shows, in order */
+static void
+test_corpus (void)
+{
+  g_autofree char *dir = g_test_build_filename (G_TEST_DIST, "pages", NULL);
+  g_autoptr(GDir) listing = NULL;
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GString) failures = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+  guint wanted = 0, found = 0, taken = 0, correct = 0, pages_right = 0;
+  const char *name;
+
+  listing = g_dir_open (dir, 0, &error);
+  g_assert_no_error (error);
+  while ((name = g_dir_read_name (listing)) != NULL)
+    if (g_str_has_suffix (name, ".expected"))
+      g_ptr_array_add (names, g_strdup (name));
+  g_ptr_array_sort (names, compare_names);
+
+  /* A corpus that failed to load would pass with nothing to compare */
+  g_assert_cmpuint (names->len, >=, 15);
+
+  for (guint i = 0; i < names->len; i++)
+    {
+      g_autoptr(CorpusPage) page = corpus_page_load (dir, g_ptr_array_index (names, i));
+      g_autofree char *html_name = g_strconcat (page->name, ".html", NULL);
+      g_autofree char *html_path = g_build_filename (dir, html_name, NULL);
+      g_autofree char *html = NULL;
+      g_auto(GStrv) got = NULL;
+      gsize length;
+      gboolean same;
+
+      g_file_get_contents (html_path, &html, &length, &error);
+      g_assert_no_error (error);
+
+      got = vignette_extract_image_uris (html, length, page->charset, page->page_uri, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_nonnull (got);
+
+      wanted += page->expected->len;
+      for (guint j = 0; j < page->expected->len; j++)
+        found += strv_has (got, g_ptr_array_index (page->expected, j));
+      taken += g_strv_length (got);
+      for (guint j = 0; got[j] != NULL; j++)
+        correct += g_ptr_array_find_with_equal_func (page->expected, got[j], g_str_equal, NULL);
+
+      g_ptr_array_add (page->expected, NULL);
+      same = g_strv_equal ((const char * const *) got, (const char * const *) page->expected->pdata);
+      pages_right += same;
+      if (!same)
+        {
+          g_autofree char *got_text = g_strjoinv ("\n    ", got);
+          g_autofree char *expected_text = g_strjoinv ("\n    ", (char **) page->expected->pdata);
+
+          g_string_append_printf (failures, "\n  %s:\n  extracted:\n    %s\n  a browser shows:\n    %s",
+                                  page->name, got_text, expected_text);
+        }
+    }
+
+  g_test_message ("corpus: %u of %u pages exact; found %u of %u pictures shown (%.1f %%), "
+                  "%u of %u taken are right (%.1f %%)",
+                  pages_right, names->len, found, wanted, 100.0 * found / MAX (wanted, 1),
+                  correct, taken, 100.0 * correct / MAX (taken, 1));
+
+  if (failures->len > 0)
+    g_error ("Pages where the extractor differs from a browser:%s", failures->str);
 }
 
 typedef struct {
@@ -663,8 +912,12 @@ main (int    argc,
   g_test_add_func ("/core/extractor/selector/wrong-type", test_selector_wrong_type);
   g_test_add_func ("/core/extractor/escaping", test_escaping);
   g_test_add_func ("/core/extractor/charset", test_charset);
+  g_test_add_func ("/core/extractor/charset-fallback", test_charset_fallback);
+  g_test_add_func ("/core/extractor/pixels-and-placeholders", test_pixels_and_placeholders);
+  g_test_add_func ("/core/extractor/lazy-json", test_lazy_json);
   g_test_add_func ("/core/extractor/resolve-uri", test_resolve_uri);
   g_test_add_func ("/core/extractor/many-images", test_many_images);
+  g_test_add_func ("/core/extractor/corpus", test_corpus);
   g_test_add_func ("/core/extractor/async", test_async);
   g_test_add_func ("/core/extractor/async-invalid-selector", test_async_invalid_selector);
   g_test_add_func ("/core/extractor/async-cancelled", test_async_cancelled);

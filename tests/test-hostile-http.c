@@ -283,6 +283,18 @@ test_empty_page (Fixture       *f,
   hostile_assert_failed (hostile_find_item (f->run, "/empty.html"), "empty");
 }
 
+/* Either sentence is right for a body that is no image and never ends */
+static void
+assert_stopped_early (VignetteItem *item)
+{
+  const char *message = vignette_item_get_error_message (item);
+
+  hostile_assert_failed (item, NULL);
+  if (message == NULL ||
+      (strstr (message, "limit of 1.0") == NULL && strstr (message, "cannot read") == NULL))
+    g_test_fail_printf ("“%s” says neither the limit nor that it cannot be read", message);
+}
+
 static void
 test_endless_body (Fixture       *f,
                    gconstpointer  data)
@@ -294,10 +306,14 @@ test_endless_body (Fixture       *f,
   g_object_set (f->run, "max-bytes", (guint64) 1024 * 1024, NULL);
 
   item = run_page_with (f, uri);
-  hostile_assert_failed (item, "limit of 1.0");
+  /* An image on a page is decoded as it arrives: whichever comes first
+   * stops the download, the decoder finding that this is no image or the
+   * size limit (a valid image larger than the limit:
+   * /core/run/streamed-size-limit) */
+  assert_stopped_early (item);
   hostile_assert_failed (item, uri);
-  /* The client stopped reading near the limit: what the server could write
-   * beyond it is only what the sockets buffer */
+  /* The client stopped reading early: what the server could write beyond
+   * that is only what the sockets buffer */
   g_assert_cmpuint (hostile_raw_server_get_route (f->raw, "/endless.png")->bytes_sent, <, 32 * 1024 * 1024);
   /* A size limit is not a transient failure */
   g_assert_cmpuint (hostile_raw_server_get_route (f->raw, "/endless.png")->n_requests, ==, 1);
@@ -498,8 +514,9 @@ test_gzip_bomb (Fixture       *f,
   g_object_set (f->run, "max-bytes", (guint64) 1024 * 1024, NULL);
 
   item = run_page_with (f, uri);
-  /* The limit applies to what the body expands to, not to what came over the wire */
-  hostile_assert_failed (item, "limit of 1.0");
+  /* The limit applies to what the body expands to, not to what came over
+   * the wire; zeros are no image either, and the decoder may say so first */
+  assert_stopped_early (item);
   sent = hostile_raw_server_get_route (f->raw, "/bomb.png")->bytes_sent;
   g_test_message ("the server sent %" G_GUINT64_FORMAT " compressed bytes", sent);
   g_assert_cmpuint (sent, <, 32 * 1024 * 1024);

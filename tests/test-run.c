@@ -6,8 +6,10 @@
 #include <string.h>
 
 #include <gdk-pixbuf/gdk-pixbuf.h>
+#include <libsoup/soup.h>
 
 #include "vignette-error.h"
+#include "vignette-item-private.h"
 #include "vignette-run.h"
 
 #include "test-utils.h"
@@ -1192,6 +1194,564 @@ test_progress_and_stats (void)
   g_assert_cmpfloat (stats.wall_seconds, >, 0.0);
 }
 
+/* Real servers (issue 11): HTTPS and HTTP/2, fair hosts, trickles, dead hosts */
+
+/* An HTTPS SoupServer with a throwaway certificate, speaking HTTP/2 when
+ * asked (libsoup 3.2's server reads SOUP_SERVER_HTTP2 when it is made) */
+typedef struct {
+  SoupServer *soup;
+  char       *dir;
+  char       *ca_file;
+  char       *base;
+  guint       n_images;
+  guint       n_requests;
+  guint       n_http2;
+  GHashTable *peers;     /* remote "address:port" → requests: connections seen */
+} TlsSite;
+
+static void
+tls_site_handler (SoupServer        *soup,
+                  SoupServerMessage *msg,
+                  const char        *path,
+                  GHashTable        *query,
+                  gpointer           user_data)
+{
+  TlsSite *site = user_data;
+  GSocketAddress *remote = soup_server_message_get_remote_address (msg);
+  g_autofree char *peer = g_strdup_printf ("%u", g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (remote)));
+
+  site->n_requests++;
+  if (soup_server_message_get_http_version (msg) == SOUP_HTTP_2_0)
+    site->n_http2++;
+  g_hash_table_insert (site->peers, g_steal_pointer (&peer), NULL);
+
+  if (g_str_equal (path, "/gallery"))
+    {
+      GString *html = g_string_new ("<html><body>");
+
+      for (guint i = 0; i < site->n_images; i++)
+        g_string_append_printf (html, "<figure><img src=\"/img/%u.png\"></figure>", i);
+      g_string_append (html, "</body></html>");
+      soup_server_message_set_status (msg, 200, NULL);
+      soup_server_message_set_response (msg, "text/html", SOUP_MEMORY_TAKE, html->str, html->len);
+      g_string_free (html, FALSE);
+    }
+  else if (g_str_has_prefix (path, "/img/"))
+    {
+      g_autoptr(GBytes) png = vignette_test_make_image (24 + (int) site->n_requests % 7, 16, "png", FALSE);
+      gsize length;
+      const char *data = g_bytes_get_data (png, &length);
+
+      soup_server_message_set_status (msg, 200, NULL);
+      soup_server_message_set_response (msg, "image/png", SOUP_MEMORY_COPY, data, length);
+    }
+  else
+    soup_server_message_set_status (msg, 404, NULL);
+}
+
+static TlsSite *
+tls_site_new (gboolean http2,
+              guint    n_images)
+{
+  g_autofree char *key = NULL;
+  g_autoptr(GTlsCertificate) certificate = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSList) uris = NULL;
+  TlsSite *site;
+  const char *argv[24];
+  int status = -1;
+
+  if (!g_tls_backend_supports_tls (g_tls_backend_get_default ()))
+    return NULL;
+
+  site = g_new0 (TlsSite, 1);
+  site->n_images = n_images;
+  site->peers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  site->dir = vignette_test_make_temp_dir ();
+  site->ca_file = g_build_filename (site->dir, "cert.pem", NULL);
+  key = g_build_filename (site->dir, "key.pem", NULL);
+  {
+    const char *args[] = {
+      "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+      "-nodes", "-keyout", key, "-out", site->ca_file, "-days", "2",
+      "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", NULL
+    };
+    memcpy (argv, args, sizeof args);
+  }
+  if (!g_spawn_sync (NULL, (char **) argv, NULL,
+                     G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                     NULL, NULL, NULL, NULL, &status, NULL) ||
+      !g_spawn_check_wait_status (status, NULL) ||
+      (certificate = g_tls_certificate_new_from_files (site->ca_file, key, &error)) == NULL)
+    {
+      vignette_test_remove_tree (site->dir);
+      g_free (site->dir);
+      g_free (site->ca_file);
+      g_hash_table_unref (site->peers);
+      g_free (site);
+      return NULL;
+    }
+
+  if (http2)
+    g_setenv ("SOUP_SERVER_HTTP2", "1", TRUE);
+  site->soup = soup_server_new ("tls-certificate", certificate, NULL);
+  g_unsetenv ("SOUP_SERVER_HTTP2");
+  soup_server_add_handler (site->soup, NULL, tls_site_handler, site, NULL);
+  g_assert_true (soup_server_listen_local (site->soup, 0, SOUP_SERVER_LISTEN_IPV4_ONLY | SOUP_SERVER_LISTEN_HTTPS, &error));
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (site->soup);
+  site->base = g_uri_to_string (uris->data);
+  g_slist_free_full (g_steal_pointer (&uris), (GDestroyNotify) g_uri_unref);
+
+  return site;
+}
+
+static void
+tls_site_free (TlsSite *site)
+{
+  if (site == NULL)
+    return;
+
+  soup_server_disconnect (site->soup);
+  g_object_unref (site->soup);
+  vignette_test_remove_tree (site->dir);
+  g_free (site->dir);
+  g_free (site->ca_file);
+  g_free (site->base);
+  g_hash_table_unref (site->peers);
+  g_free (site);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TlsSite, tls_site_free)
+
+static void
+check_https (gboolean http2)
+{
+  g_autoptr(TlsSite) site = tls_site_new (http2, 12);
+  g_autoptr(VignetteRun) run = make_run ();
+  g_autofree char *uri = NULL;
+  Execution execution;
+  guint64 connection = 0;
+
+  if (site == NULL)
+    {
+      g_test_skip ("No TLS backend or no openssl to make a certificate");
+      return;
+    }
+
+  uri = g_strconcat (site->base, "gallery", NULL);
+  g_object_set (run, "ca-file", site->ca_file, NULL);
+  add_source (run, uri, 1, 1);
+  execute_and_wait (run, NULL, &execution);
+  g_assert_no_error (execution.error);
+
+  assert_all_done (run);
+  g_assert_cmpuint (vignette_run_get_n_items (run), ==, 12);
+  g_assert_cmpuint (site->n_requests, ==, 13);
+
+  for (guint i = 0; i < 12; i++)
+    {
+      const VignetteTimeline *timeline = vignette_item_get_timeline (get_item (run, i));
+
+      g_assert_cmpint (timeline->marks[VIGNETTE_MARK_QUEUED], >, 0);
+      g_assert_cmpint (timeline->marks[VIGNETTE_MARK_REQUEST_SENT], >=, timeline->marks[VIGNETTE_MARK_STARTED]);
+      g_assert_cmpint (timeline->marks[VIGNETTE_MARK_FIRST_BYTE], >=, timeline->marks[VIGNETTE_MARK_REQUEST_SENT]);
+      g_assert_cmpint (timeline->marks[VIGNETTE_MARK_LOADED], >=, timeline->marks[VIGNETTE_MARK_FIRST_BYTE]);
+      g_assert_cmpint (timeline->marks[VIGNETTE_MARK_DECODE_START], >=, timeline->marks[VIGNETTE_MARK_DECODE_QUEUED]);
+      g_assert_cmpint (timeline->marks[VIGNETTE_MARK_DECODE_END], >=, timeline->marks[VIGNETTE_MARK_DECODE_START]);
+      g_assert_cmpint (timeline->marks[VIGNETTE_MARK_FINISHED], >=, timeline->marks[VIGNETTE_MARK_DECODE_END]);
+      g_assert_cmpuint (timeline->worker, >=, 1);
+      g_assert_cmpuint (timeline->worker, <=, 2);
+      g_assert_cmpint (timeline->http2, ==, http2);
+      if (http2)
+        {
+          /* Every image on the one connection */
+          if (connection == 0)
+            connection = timeline->connection_id;
+          g_assert_cmpuint (timeline->connection_id, ==, connection);
+        }
+    }
+
+  g_test_message ("%u requests on %u connections, %u over HTTP/2",
+                  site->n_requests, g_hash_table_size (site->peers), site->n_http2);
+  if (http2)
+    {
+      /* One connection, however many requests: --per-host limits streams */
+      g_assert_cmpuint (site->n_http2, ==, site->n_requests);
+      g_assert_cmpuint (g_hash_table_size (site->peers), ==, 1);
+    }
+  else
+    {
+      g_assert_cmpuint (site->n_http2, ==, 0);
+      g_assert_cmpuint (g_hash_table_size (site->peers), >, 1);
+    }
+}
+
+static void
+test_https_http1 (void)
+{
+  g_setenv ("SOUP_FORCE_HTTP1", "1", TRUE);
+  check_https (FALSE);
+  g_unsetenv ("SOUP_FORCE_HTTP1");
+}
+
+static void
+test_https_http2 (void)
+{
+  check_https (TRUE);
+}
+
+static void
+test_https_untrusted_ca (void)
+{
+  g_autoptr(TlsSite) site = tls_site_new (FALSE, 1);
+  g_autoptr(TlsSite) other = tls_site_new (FALSE, 1);
+  g_autoptr(VignetteRun) run = make_run ();
+  g_autofree char *uri = NULL;
+  Execution execution;
+
+  if (site == NULL || other == NULL)
+    {
+      g_test_skip ("No TLS backend or no openssl to make a certificate");
+      return;
+    }
+
+  /* A --ca-file trusts what it holds, and nothing else */
+  uri = g_strconcat (site->base, "gallery", NULL);
+  g_object_set (run, "ca-file", other->ca_file, NULL);
+  add_source (run, uri, 1, 1);
+  execute_and_wait (run, NULL, &execution);
+
+  g_assert_cmpuint (vignette_run_get_n_failed (run), ==, 1);
+  g_assert_nonnull (strstr (vignette_item_get_error_message (get_item (run, 0)), "certificate"));
+  g_assert_cmpuint (site->n_requests, ==, 0);
+}
+
+/* Host A answers every image 429 with Retry-After: 3 twice; host B's images
+ * must not wait for A's: they all finish before any of A's can */
+static void
+test_throttled_host_is_fair (void)
+{
+  g_autoptr(VignetteTestServer) a = vignette_test_server_new ();
+  g_autoptr(VignetteTestServer) b = vignette_test_server_new ();
+  g_autoptr(VignetteRun) run = make_run ();
+  g_autoptr(GString) html = g_string_new ("<html><body>");
+  g_autofree char *page = NULL;
+  gint64 last_b = 0, first_a = G_MAXINT64;
+  Execution execution;
+
+  for (guint i = 0; i < 6; i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/a/%u.png", i);
+      g_autofree char *a_uri = vignette_test_server_get_uri (a, path);
+
+      vignette_test_server_add_image (a, path, 20 + i, 20, "png");
+      vignette_test_server_add_failures (a, path, 2, 429, "3");
+      g_string_append_printf (html, "<img src=\"%s\">", a_uri);
+    }
+  for (guint i = 0; i < 12; i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/b/%u.png", i);
+      g_autofree char *b_uri = vignette_test_server_get_uri (b, path);
+
+      vignette_test_server_add_image (b, path, 20 + i, 16, "png");
+      g_string_append_printf (html, "<img src=\"%s\">", b_uri);
+    }
+  g_string_append (html, "</body></html>");
+  vignette_test_server_add_html (b, "/page", html->str);
+  vignette_test_server_set_latency (b, 50);
+  page = vignette_test_server_get_uri (b, "/page");
+
+  /* Tight limits, where a waiting host holding slots would show */
+  g_object_set (run, "jobs", 4, "per-host", 2, NULL);
+  add_source (run, page, 1, 1);
+  execute_and_wait (run, NULL, &execution);
+  g_assert_no_error (execution.error);
+  assert_all_done (run);
+
+  for (guint i = 0; i < vignette_run_get_n_items (run); i++)
+    {
+      VignetteItem *item = get_item (run, i);
+      gint64 finished = vignette_item_get_timeline (item)->marks[VIGNETTE_MARK_FINISHED];
+
+      if (strstr (vignette_item_get_uri (item), "/a/") != NULL)
+        {
+          first_a = MIN (first_a, finished);
+          g_assert_cmpuint (vignette_item_get_attempts (item), ==, 3);
+          g_assert_cmpuint (vignette_item_get_timeline (item)->retries, ==, 2);
+        }
+      else
+        last_b = MAX (last_b, finished);
+    }
+
+  g_test_message ("B's last image %.2f s before A's first",
+                  (first_a - last_b) / (double) G_USEC_PER_SEC);
+  g_assert_cmpint (last_b, <, first_a);
+  /* A's first attempts all came in one go: the pause was for the host */
+  g_assert_cmpuint (vignette_test_server_get_n_requests (a, "/a/0.png"), ==, 3);
+}
+
+/* A server that trickles a byte at a time is cut by the low-speed limit,
+ * long before the total timeout; the others are not held up */
+static void
+test_trickle_is_cut (void)
+{
+  g_autoptr(VignetteTestServer) server = vignette_test_server_new ();
+  g_autoptr(VignetteRun) run = make_run ();
+  g_autofree char *page = add_gallery (server, "/gallery", "/img/", 3);
+  g_autoptr(GError) error = NULL;
+  VignetteItem *slow;
+  Execution execution;
+
+  vignette_test_server_set_trickle (server, "/img/1.png", 4, 500, TRUE);
+  g_object_set (run, "low-speed-limit", 100, "low-speed-time", 2, "timeout", 60, NULL);
+  add_source (run, page, 1, 1);
+  execute_and_wait (run, NULL, &execution);
+
+  g_assert_cmpuint (vignette_run_get_n_done (run), ==, 2);
+  g_assert_cmpuint (vignette_run_get_n_failed (run), ==, 1);
+  slow = NULL;
+  for (guint i = 0; i < vignette_run_get_n_items (run); i++)
+    if (g_str_has_suffix (vignette_item_get_uri (get_item (run, i)), "/img/1.png"))
+      slow = get_item (run, i);
+  g_assert_nonnull (slow);
+  g_test_message ("%s", vignette_item_get_error_message (slow));
+  g_assert_nonnull (strstr (vignette_item_get_error_message (slow), "bytes a second"));
+  /* Not retried: a second attempt would crawl as well */
+  g_assert_cmpuint (vignette_item_get_attempts (slow), ==, 1);
+}
+
+/* A resolver for the test: one host does not exist, and every look-up is
+ * counted; the rest goes to the system's resolver (loopback addresses) */
+typedef struct {
+  GResolver  parent_instance;
+  GResolver *real;
+  guint      n_dead_lookups;
+} TestResolver;
+
+typedef struct {
+  GResolverClass parent_class;
+} TestResolverClass;
+
+static GType test_resolver_get_type (void);
+G_DEFINE_TYPE (TestResolver, test_resolver, G_TYPE_RESOLVER)
+
+static void
+test_resolver_lookup_by_name_async (GResolver           *resolver,
+                                    const char          *hostname,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  TestResolver *self = (TestResolver *) resolver;
+  g_autoptr(GTask) task = g_task_new (resolver, cancellable, callback, user_data);
+
+  if (g_str_equal (hostname, "dead.invalid"))
+    {
+      g_atomic_int_inc (&self->n_dead_lookups);
+      g_task_return_new_error (task, G_RESOLVER_ERROR, G_RESOLVER_ERROR_NOT_FOUND,
+                               "Name or service not known");
+      return;
+    }
+
+  g_task_return_pointer (task, g_resolver_lookup_by_name (self->real, hostname, NULL, NULL),
+                         (GDestroyNotify) g_resolver_free_addresses);
+}
+
+static GList *
+test_resolver_lookup_by_name_finish (GResolver     *resolver,
+                                     GAsyncResult  *result,
+                                     GError       **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static GList *
+test_resolver_lookup_by_name_with_flags (GResolver                 *resolver,
+                                         const char                *hostname,
+                                         GResolverNameLookupFlags   flags,
+                                         GCancellable              *cancellable,
+                                         GError                   **error)
+{
+  TestResolver *self = (TestResolver *) resolver;
+
+  if (g_str_equal (hostname, "dead.invalid"))
+    {
+      g_atomic_int_inc (&self->n_dead_lookups);
+      g_set_error_literal (error, G_RESOLVER_ERROR, G_RESOLVER_ERROR_NOT_FOUND, "Name or service not known");
+      return NULL;
+    }
+  return g_resolver_lookup_by_name_with_flags (self->real, hostname, flags, cancellable, error);
+}
+
+static void
+test_resolver_lookup_by_name_with_flags_async (GResolver                *resolver,
+                                               const char               *hostname,
+                                               GResolverNameLookupFlags  flags,
+                                               GCancellable             *cancellable,
+                                               GAsyncReadyCallback       callback,
+                                               gpointer                  user_data)
+{
+  test_resolver_lookup_by_name_async (resolver, hostname, cancellable, callback, user_data);
+}
+
+static void
+test_resolver_finalize (GObject *object)
+{
+  g_clear_object (&((TestResolver *) object)->real);
+  G_OBJECT_CLASS (test_resolver_parent_class)->finalize (object);
+}
+
+static void
+test_resolver_class_init (TestResolverClass *klass)
+{
+  GResolverClass *resolver_class = G_RESOLVER_CLASS (klass);
+
+  G_OBJECT_CLASS (klass)->finalize = test_resolver_finalize;
+  resolver_class->lookup_by_name_async = test_resolver_lookup_by_name_async;
+  resolver_class->lookup_by_name_finish = test_resolver_lookup_by_name_finish;
+  resolver_class->lookup_by_name_with_flags = test_resolver_lookup_by_name_with_flags;
+  resolver_class->lookup_by_name_with_flags_async = test_resolver_lookup_by_name_with_flags_async;
+  resolver_class->lookup_by_name_with_flags_finish = test_resolver_lookup_by_name_finish;
+}
+
+static void
+test_resolver_init (TestResolver *self)
+{
+}
+
+static void
+test_dead_host (void)
+{
+  g_autoptr(VignetteTestServer) server = vignette_test_server_new ();
+  g_autoptr(VignetteRun) run = make_run ();
+  g_autoptr(GString) html = g_string_new ("<html><body>");
+  g_autoptr(GResolver) previous = g_resolver_get_default ();
+  TestResolver *resolver = g_object_new (test_resolver_get_type (), NULL);
+  g_autofree char *page = NULL;
+  Execution execution;
+
+  resolver->real = g_object_ref (previous);
+  g_resolver_set_default (G_RESOLVER (resolver));
+
+  for (guint i = 0; i < 30; i++)
+    g_string_append_printf (html, "<img src=\"http://dead.invalid:8/p/%u.jpg\">", i);
+  g_string_append (html, "<img src=\"/alive.png\"></body></html>");
+  vignette_test_server_add_html (server, "/page", html->str);
+  vignette_test_server_add_image (server, "/alive.png", 30, 20, "png");
+  page = vignette_test_server_get_uri (server, "/page");
+
+  g_object_set (run, "jobs", 2, "per-host", 1, NULL);
+  add_source (run, page, 1, 1);
+  execute_and_wait (run, NULL, &execution);
+
+  g_resolver_set_default (previous);
+
+  g_assert_cmpuint (vignette_run_get_n_done (run), ==, 1);
+  g_assert_cmpuint (vignette_run_get_n_failed (run), ==, 30);
+  for (guint i = 0; i < 30; i++)
+    g_assert_nonnull (strstr (vignette_item_get_error_message (get_item (run, i)), "dead.invalid"));
+  g_test_message ("%u look-ups of the dead host for 30 images; %s", resolver->n_dead_lookups,
+                  vignette_item_get_error_message (get_item (run, 29)));
+  /* One attempt's failed resolution fails the host's queued items: the
+   * others never try (GIO asks for IPv4 and IPv6 apart, so one attempt
+   * may be several look-ups, never thirty) */
+  {
+    guint n_tried = 0;
+
+    for (guint i = 0; i < 30; i++)
+      n_tried += vignette_item_get_attempts (get_item (run, i)) > 0;
+    g_assert_cmpuint (n_tried, ==, 1);
+  }
+  g_assert_cmpuint (resolver->n_dead_lookups, <, 30);
+  g_object_unref (resolver);
+}
+
+/* A PNG of noise: incompressible, so that its body is as large as its pixels */
+static GBytes *
+add_noise_png (VignetteTestServer *server,
+               const char         *path,
+               int                 width,
+               int                 height)
+{
+  g_autoptr(GdkPixbuf) pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, width, height);
+  guint8 *pixels = gdk_pixbuf_get_pixels (pixbuf);
+  gsize length = (gsize) gdk_pixbuf_get_rowstride (pixbuf) * (gsize) height;
+  g_autoptr(GRand) rand = g_rand_new_with_seed (7);
+  g_autoptr(GError) error = NULL;
+  char *buffer = NULL;
+  gsize size = 0;
+  GBytes *bytes;
+
+  for (gsize i = 0; i < length; i++)
+    pixels[i] = (guint8) g_rand_int (rand);
+  g_assert_true (gdk_pixbuf_save_to_buffer (pixbuf, &buffer, &size, "png", &error, NULL));
+  bytes = g_bytes_new_take (buffer, size);
+  vignette_test_server_add (server, path, 200, "image/png", bytes);
+  return bytes;
+}
+
+/* An image on the web is decoded while it downloads: its decode starts
+ * before its last byte arrives */
+static void
+test_streamed_decode (void)
+{
+  g_autoptr(VignetteTestServer) server = vignette_test_server_new ();
+  g_autoptr(VignetteRun) run = make_run ();
+  g_autoptr(GBytes) big = add_noise_png (server, "/big.png", 900, 700);
+  g_autofree char *big_uri = vignette_test_server_get_uri (server, "/big.png");
+  g_autofree char *html = g_strdup_printf ("<img src=\"%s\">", big_uri);
+  g_autofree char *page = NULL;
+  const VignetteTimeline *timeline;
+  VignetteItem *item = NULL;
+  Execution execution;
+
+  /* 64 KiB every 40 ms: the body takes a while, in many pieces */
+  vignette_test_server_add_html (server, "/slow", html);
+  vignette_test_server_set_trickle (server, "/big.png", 64 * 1024, 40, TRUE);
+  page = vignette_test_server_get_uri (server, "/slow");
+  add_source (run, page, 1, 1);
+  execute_and_wait (run, NULL, &execution);
+  g_assert_no_error (execution.error);
+  assert_all_done (run);
+
+  item = get_item (run, 0);
+  timeline = vignette_item_get_timeline (item);
+  g_test_message ("%" G_GSIZE_FORMAT " bytes; decode started %.0f ms before the last byte",
+                  g_bytes_get_size (big),
+                  (timeline->marks[VIGNETTE_MARK_LOADED] - timeline->marks[VIGNETTE_MARK_DECODE_START]) / 1000.0);
+  g_assert_cmpuint (g_bytes_get_size (big), >, 3 * 64 * 1024);
+  g_assert_cmpint (timeline->marks[VIGNETTE_MARK_DECODE_START], <, timeline->marks[VIGNETTE_MARK_LOADED]);
+  g_assert_cmpint (vignette_item_get_width (item), ==, 900);
+  g_assert_cmpuint (vignette_item_get_file_size (item), ==, g_bytes_get_size (big));
+}
+
+/* A valid image larger than --max-bytes stops at the limit, streamed or not */
+static void
+test_streamed_size_limit (void)
+{
+  g_autoptr(VignetteTestServer) server = vignette_test_server_new ();
+  g_autoptr(VignetteRun) run = make_run ();
+  g_autoptr(GBytes) big = add_noise_png (server, "/big.png", 900, 700);
+  g_autofree char *big_uri = vignette_test_server_get_uri (server, "/big.png");
+  g_autofree char *html = g_strdup_printf ("<img src=\"%s\">", big_uri);
+  g_autofree char *page = NULL;
+  Execution execution;
+
+  /* Chunked, so that no Content-Length refuses it before the body */
+  vignette_test_server_add_html (server, "/page", html);
+  vignette_test_server_set_trickle (server, "/big.png", 256 * 1024, 1, FALSE);
+  page = vignette_test_server_get_uri (server, "/page");
+  g_object_set (run, "max-bytes", (guint64) 200 * 1000, NULL);
+  add_source (run, page, 1, 1);
+  execute_and_wait (run, NULL, &execution);
+
+  g_assert_cmpuint (g_bytes_get_size (big), >, 400 * 1024);
+  g_assert_cmpuint (vignette_run_get_n_failed (run), ==, 1);
+  g_test_message ("%s", vignette_item_get_error_message (get_item (run, 0)));
+  g_assert_nonnull (strstr (vignette_item_get_error_message (get_item (run, 0)), "limit of 200.0"));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1228,6 +1788,14 @@ main (int    argc,
   g_test_add_func ("/core/run/progress-and-stats", test_progress_and_stats);
   g_test_add_func ("/core/run/add-source-errors", test_add_source_errors);
   g_test_add_func ("/core/run/save-kept", test_save_kept);
+  g_test_add_func ("/core/run/https/http1", test_https_http1);
+  g_test_add_func ("/core/run/https/http2", test_https_http2);
+  g_test_add_func ("/core/run/https/untrusted-ca", test_https_untrusted_ca);
+  g_test_add_func ("/core/run/throttled-host-is-fair", test_throttled_host_is_fair);
+  g_test_add_func ("/core/run/trickle-is-cut", test_trickle_is_cut);
+  g_test_add_func ("/core/run/dead-host", test_dead_host);
+  g_test_add_func ("/core/run/streamed-decode", test_streamed_decode);
+  g_test_add_func ("/core/run/streamed-size-limit", test_streamed_size_limit);
 
   return g_test_run ();
 }

@@ -3,7 +3,8 @@
  *
  * Mostly vignette_make_thumbnails() called directly (it is the pure,
  * thread-safe function the workers run), plus the VignetteThumbnailer
- * wrappers on real worker threads. Every image is made here, with gdk-pixbuf
+ * wrappers on real worker threads, and the decoder (VignetteDecoder) fed
+ * in pieces. Every image is made here, with gdk-pixbuf
  * or by hand (tests/test-images.c).
  */
 #include "config.h"
@@ -28,6 +29,7 @@
 
 #include "test-images.h"
 #include "test-utils.h"
+#include "vignette-decoder.h"
 #include "vignette-error.h"
 #include "vignette-run.h"
 #include "vignette-thumbnailer.h"
@@ -1457,6 +1459,274 @@ test_run_reports (void)
   vignette_test_remove_tree (folder);
 }
 
+/* The decoder fed as a download feeds it: pieces of any size give the same
+ * picture as the whole buffer, and the parsers that watch the bytes
+ * (JPEG markers, PNG chunks) keep their place across pieces */
+static GdkPixbuf *
+decode_in_pieces (GBytes   *data,
+                  gsize     piece,
+                  GError  **error)
+{
+  g_autoptr(VignetteDecoder) decoder = vignette_decoder_new ("pieces.img", 4096, 0, FALSE);
+  gsize length;
+  const guchar *bytes = g_bytes_get_data (data, &length);
+
+  for (gsize offset = 0; offset < length; offset += piece)
+    if (!vignette_decoder_write (decoder, bytes + offset, MIN (piece, length - offset), error))
+      return NULL;
+
+  return vignette_decoder_finish (decoder, error);
+}
+
+static void
+test_decoder_pieces (void)
+{
+  const char *formats[] = { "jpeg", "png" };
+  const gsize pieces[] = { 1, 7, 4096, G_MAXSIZE };
+
+  for (guint f = 0; f < G_N_ELEMENTS (formats); f++)
+    {
+      g_autoptr(GBytes) data = vignette_test_make_image (120, 80, formats[f], TRUE);
+      g_autoptr(GdkPixbuf) whole = NULL;
+      g_autoptr(VignetteDecoder) decoder = vignette_decoder_new ("whole.img", 4096, 0, FALSE);
+      g_autoptr(GError) error = NULL;
+
+      whole = vignette_decoder_decode_bytes (decoder, data, NULL, &error);
+      g_assert_no_error (error);
+
+      for (guint p = 0; p < G_N_ELEMENTS (pieces); p++)
+        {
+          g_autoptr(GdkPixbuf) pixbuf = decode_in_pieces (data, pieces[p], &error);
+          gsize size = (gsize) gdk_pixbuf_get_rowstride (whole) * (gsize) (gdk_pixbuf_get_height (whole) - 1) +
+                       (gsize) gdk_pixbuf_get_width (whole) * (gsize) gdk_pixbuf_get_n_channels (whole);
+
+          g_assert_no_error (error);
+          g_assert_cmpint (gdk_pixbuf_get_width (pixbuf), ==, 120);
+          g_assert_cmpint (gdk_pixbuf_get_height (pixbuf), ==, 80);
+          g_assert_cmpint (gdk_pixbuf_get_rowstride (pixbuf), ==, gdk_pixbuf_get_rowstride (whole));
+          g_assert_cmpmem (gdk_pixbuf_read_pixels (pixbuf), size, gdk_pixbuf_read_pixels (whole), size);
+        }
+
+      /* Cut short, in pieces: the JPEG walk and the PNG walk both see it */
+      {
+        g_autoptr(GBytes) cut = g_bytes_new_from_bytes (data, 0, g_bytes_get_size (data) * 2 / 3);
+        g_autoptr(GdkPixbuf) pixbuf = decode_in_pieces (cut, 7, &error);
+
+        g_assert_null (pixbuf);
+        g_assert_error (error, VIGNETTE_ERROR, VIGNETTE_ERROR_CORRUPT_IMAGE);
+        g_assert_nonnull (strstr (error->message, "incomplete"));
+        g_assert_null (strstr (error->message, "Improper call"));
+        g_clear_error (&error);
+      }
+    }
+}
+
+static GBytes *
+bytes_with (GBytes *data,
+            gsize   offset,
+            guchar  value)
+{
+  gsize length;
+  guchar *copy = g_memdup2 (g_bytes_get_data (data, &length), g_bytes_get_size (data));
+
+  copy[offset] = value;
+  return g_bytes_new_take (copy, length);
+}
+
+static GError *
+decode_error (GBytes     *data,
+              const char *name)
+{
+  g_autoptr(VignetteDecoder) decoder = vignette_decoder_new (name, 256, 0, TRUE);
+  g_autoptr(GdkPixbuf) pixbuf = NULL;
+  GError *error = NULL;
+
+  pixbuf = vignette_decoder_decode_bytes (decoder, data, NULL, &error);
+  g_assert_null (pixbuf);
+  g_assert_nonnull (error);
+  return error;
+}
+
+/* A damaged PNG says what is damaged, not that PNG cannot be read */
+static void
+test_decoder_png_faults (void)
+{
+  g_autoptr(GBytes) png = vignette_test_make_image (40, 30, "png", FALSE);
+  const guchar *bytes = g_bytes_get_data (png, NULL);
+  g_autoptr(GBytes) signature = bytes_with (png, 3, 'g');
+  g_autoptr(GBytes) idat = NULL;
+  g_autoptr(GBytes) colour = NULL;
+  g_autoptr(GError) error = NULL;
+  gsize data_at = 0;
+
+  /* The first IDAT chunk's first data byte */
+  for (gsize at = 8; at + 8 < g_bytes_get_size (png); )
+    {
+      guint32 length = ((guint32) bytes[at] << 24) | (bytes[at + 1] << 16) | (bytes[at + 2] << 8) | bytes[at + 3];
+
+      if (memcmp (bytes + at + 4, "IDAT", 4) == 0)
+        {
+          data_at = at + 8;
+          break;
+        }
+      at += 12 + length;
+    }
+  g_assert_cmpuint (data_at, >, 0);
+  idat = bytes_with (png, data_at + 2, bytes[data_at + 2] ^ 0x55);
+  colour = bytes_with (png, 8 + 8 + 9, 5);   /* IHDR's colour type */
+
+  error = decode_error (signature, "sig.png");
+  g_assert_cmpstr (error->message, ==, "sig.png is not a valid PNG file: its signature is damaged.");
+  g_clear_error (&error);
+
+  error = decode_error (idat, "crc.png");
+  g_assert_error (error, VIGNETTE_ERROR, VIGNETTE_ERROR_CORRUPT_IMAGE);
+  g_assert_cmpstr (error->message, ==, "crc.png is not a valid PNG file: its IDAT chunk is damaged (bad CRC).");
+  g_clear_error (&error);
+
+  /* The CRC is checked first, as libpng does: this one is wrong too */
+  error = decode_error (colour, "colour.png");
+  g_assert_cmpstr (error->message, ==, "colour.png is not a valid PNG file: its IHDR chunk is damaged (bad CRC).");
+}
+
+static GBytes *
+jpeg_with_precision (GBytes *jpeg,
+                     guchar  precision)
+{
+  gsize length;
+  const guchar *bytes = g_bytes_get_data (jpeg, &length);
+
+  for (gsize at = 2; at + 4 < length; )
+    {
+      guint segment = (bytes[at + 2] << 8) | bytes[at + 3];
+
+      g_assert_cmpint (bytes[at], ==, 0xff);
+      if (bytes[at + 1] == 0xc0)
+        return bytes_with (jpeg, at + 4, precision);
+      at += 2 + segment;
+    }
+
+  g_assert_not_reached ();
+}
+
+/* A valid JPEG of a variant libjpeg was not built for says what it is */
+static void
+test_decoder_jpeg_variant (void)
+{
+  g_autoptr(GBytes) jpeg = vignette_test_make_image (64, 48, "jpeg", FALSE);
+  g_autoptr(GBytes) twelve = jpeg_with_precision (jpeg, 12);
+  g_autoptr(GError) error = decode_error (twelve, "photo.jpg");
+
+  g_assert_error (error, VIGNETTE_ERROR, VIGNETTE_ERROR_UNSUPPORTED_FORMAT);
+  g_assert_cmpstr (error->message, ==, "photo.jpg is a 12-bit JPEG, which Vignette cannot decode.");
+}
+
+static void
+append_le32 (GByteArray *array,
+             guint32     value)
+{
+  guchar bytes[4] = { value & 0xff, (value >> 8) & 0xff, (value >> 16) & 0xff, value >> 24 };
+
+  g_byte_array_append (array, bytes, 4);
+}
+
+/* gdk-pixbuf's WebP loader ignores EXIF: the decoder reads the chunk */
+static void
+test_decoder_webp_orientation (void)
+{
+  g_autoptr(GdkPixbuf) halves = vignette_test_pixbuf_new_halves (60, 30, VIGNETTE_TEST_RED, VIGNETTE_TEST_BLUE);
+  g_autoptr(GBytes) plain = NULL;
+  g_autoptr(GByteArray) webp = g_byte_array_new ();
+  g_autoptr(GBytes) data = NULL;
+  g_autoptr(VignetteDecoder) decoder = vignette_decoder_new ("turned.webp", 256, 0, TRUE);
+  g_autoptr(GdkPixbuf) pixbuf = NULL;
+  g_autoptr(GError) error = NULL;
+  /* Little-endian TIFF, one IFD of one entry: Orientation (SHORT) = 6 */
+  static const guchar exif[] = { 'I', 'I', 42, 0, 8, 0, 0, 0,
+                                 1, 0, 0x12, 0x01, 3, 0, 1, 0, 0, 0, 6, 0, 0, 0,
+                                 0, 0, 0, 0 };
+  static const guchar vp8x[] = { 'V', 'P', '8', 'X', 10, 0, 0, 0,
+                                 0x08, 0, 0, 0, 59, 0, 0, 29, 0, 0 };
+  const guchar *p;
+  int width, height;
+  gsize length;
+
+  if (!vignette_test_have_saver ("webp"))
+    {
+      g_test_skip ("no WebP saver");
+      return;
+    }
+
+  plain = vignette_test_encode (halves, "webp");
+  p = g_bytes_get_data (plain, &length);
+  g_assert_cmpmem (p + 8, 4, "WEBP", 4);
+
+  g_byte_array_append (webp, (const guchar *) "RIFF\0\0\0\0WEBP", 12);
+  g_byte_array_append (webp, vp8x, sizeof vp8x);
+  g_byte_array_append (webp, p + 12, (guint) (length - 12));
+  g_byte_array_append (webp, (const guchar *) "EXIF", 4);
+  append_le32 (webp, sizeof exif);
+  g_byte_array_append (webp, exif, sizeof exif);
+  webp->data[4] = (guchar) ((webp->len - 8) & 0xff);
+  webp->data[5] = (guchar) (((webp->len - 8) >> 8) & 0xff);
+  webp->data[6] = (guchar) (((webp->len - 8) >> 16) & 0xff);
+  data = g_byte_array_free_to_bytes (g_steal_pointer (&webp));
+
+  pixbuf = vignette_decoder_decode_bytes (decoder, data, NULL, &error);
+  g_assert_no_error (error);
+
+  /* Turned a quarter clockwise: the left (red) half is now on top */
+  vignette_decoder_get_size (decoder, &width, &height);
+  g_assert_cmpint (width, ==, 30);
+  g_assert_cmpint (height, ==, 60);
+  g_assert_cmpint (gdk_pixbuf_get_width (pixbuf), ==, 30);
+  g_assert_cmpint (gdk_pixbuf_get_height (pixbuf), ==, 60);
+  p = gdk_pixbuf_read_pixels (pixbuf);
+  g_assert_cmpint (p[0], >, 200);
+  g_assert_cmpint (p[2], <, 60);
+  p += (gsize) gdk_pixbuf_get_rowstride (pixbuf) * 59;
+  g_assert_cmpint (p[0], <, 60);
+  g_assert_cmpint (p[2], >, 200);
+}
+
+/* A favicon: an ICO whose icons are PNG; the largest is taken */
+static void
+test_decoder_ico_png (void)
+{
+  g_autoptr(GBytes) small = vignette_test_make_solid_image (16, 16, "png", VIGNETTE_TEST_RED);
+  g_autoptr(GBytes) large = vignette_test_make_solid_image (48, 24, "png", VIGNETTE_TEST_BLUE);
+  GBytes *entries[2] = { small, large };
+  g_autoptr(GByteArray) ico = g_byte_array_new ();
+  g_autoptr(GBytes) data = NULL;
+  g_autoptr(VignetteDecoder) decoder = vignette_decoder_new ("favicon.ico", 256, 0, TRUE);
+  g_autoptr(GdkPixbuf) pixbuf = NULL;
+  g_autoptr(GError) error = NULL;
+  guint32 offset = 6 + 2 * 16;
+  int width, height;
+
+  g_byte_array_append (ico, (const guchar *) "\0\0\1\0\2\0", 6);
+  for (guint i = 0; i < 2; i++)
+    {
+      guchar entry[8] = { i == 0 ? 16 : 48, i == 0 ? 16 : 24, 0, 0, 1, 0, 32, 0 };
+
+      g_byte_array_append (ico, entry, sizeof entry);
+      append_le32 (ico, (guint32) g_bytes_get_size (entries[i]));
+      append_le32 (ico, offset);
+      offset += (guint32) g_bytes_get_size (entries[i]);
+    }
+  for (guint i = 0; i < 2; i++)
+    g_byte_array_append (ico, g_bytes_get_data (entries[i], NULL), (guint) g_bytes_get_size (entries[i]));
+  data = g_byte_array_free_to_bytes (g_steal_pointer (&ico));
+
+  pixbuf = vignette_decoder_decode_bytes (decoder, data, NULL, &error);
+  g_assert_no_error (error);
+  vignette_decoder_get_size (decoder, &width, &height);
+  g_assert_cmpint (width, ==, 48);
+  g_assert_cmpint (height, ==, 24);
+  g_assert_cmpstr (vignette_decoder_get_format_name (decoder), ==, "ICO");
+  g_assert_cmpint (gdk_pixbuf_read_pixels (pixbuf)[2], ==, 0xff);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1500,6 +1770,11 @@ main (int   argc,
   g_test_add_func ("/core/thumbnailer/async/load", test_async_load);
   g_test_add_func ("/core/thumbnailer/async/reencode", test_async_reencode);
   g_test_add_func ("/core/thumbnailer/run-reports", test_run_reports);
+  g_test_add_func ("/core/decoder/pieces", test_decoder_pieces);
+  g_test_add_func ("/core/decoder/png-faults", test_decoder_png_faults);
+  g_test_add_func ("/core/decoder/jpeg-variant", test_decoder_jpeg_variant);
+  g_test_add_func ("/core/decoder/webp-orientation", test_decoder_webp_orientation);
+  g_test_add_func ("/core/decoder/ico-png", test_decoder_ico_png);
 
   return g_test_run ();
 }

@@ -25,6 +25,7 @@
 #include "vignette-error.h"
 #include "vignette-extractor.h"
 #include "vignette-fetcher.h"
+#include "vignette-settings.h"
 #include "vignette-run.h"
 #include "vignette-source.h"
 #include "vignette-stats.h"
@@ -72,59 +73,6 @@ on_run_done (GObject      *source,
   vignette_run_execute_finish (VIGNETTE_RUN (source), result, &ctx->error);
   ctx->done = TRUE;
   g_main_loop_quit (ctx->loop);
-}
-
-static gboolean
-parse_count (const char  *option,
-             const char  *value,
-             guint64      min,
-             guint64      max,
-             guint64     *out,
-             GError     **error)
-{
-  if (!g_ascii_string_to_unsigned (value, 10, min, max, out, NULL))
-    {
-      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   /* Translators: "--jobs must be a whole number from 1 to 256, not “x”." */
-                   _("%s must be a whole number from %" PRIu64 " to %" PRIu64 ", not “%s”."),
-                   option, (uint64_t) min, (uint64_t) max, value);
-      return FALSE;
-    }
-
-  return TRUE;
-}
-
-/* "64M", "200k", "1G" or bytes */
-static gboolean
-parse_byte_size (const char  *value,
-                 guint64     *out,
-                 GError     **error)
-{
-  g_autofree char *copy = g_strstrip (g_strdup (value));
-  gsize length = strlen (copy);
-  guint64 multiplier = 1;
-  guint64 number;
-
-  if (length > 0)
-    switch (g_ascii_toupper (copy[length - 1]))
-      {
-      case 'K': multiplier = 1024; break;
-      case 'M': multiplier = 1024 * 1024; break;
-      case 'G': multiplier = 1024 * 1024 * 1024; break;
-      default: break;
-      }
-  if (multiplier != 1)
-    copy[length - 1] = '\0';
-
-  if (!g_ascii_string_to_unsigned (copy, 10, 1, G_MAXUINT32 / multiplier, &number, NULL))
-    {
-      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   _("--max-bytes must be a size such as 64M, 500K or 1G, not “%s”."), value);
-      return FALSE;
-    }
-
-  *out = number * multiplier;
-  return TRUE;
 }
 
 static void
@@ -197,11 +145,15 @@ main (int    argc,
   g_autofree char *max_pixels_text = NULL;
   g_autofree char *max_bytes_text = NULL;
   g_autofree char *timeout_text = NULL;
+  g_autofree char *low_speed_limit_text = NULL;
+  g_autofree char *low_speed_time_text = NULL;
+  g_autofree char *ca_file = NULL;
   gboolean sequential = FALSE, stats = FALSE, quiet = FALSE, demo_mode = FALSE;
   gboolean recursive = FALSE, no_cache = FALSE, version = FALSE;
   guint64 jobs = VIGNETTE_DEFAULT_JOBS, per_host = VIGNETTE_DEFAULT_PER_HOST;
   guint64 retries = VIGNETTE_DEFAULT_RETRIES, threads = 0, timeout = VIGNETTE_DEFAULT_TIMEOUT;
   guint64 max_pixels = VIGNETTE_DEFAULT_MAX_PIXELS, max_bytes = VIGNETTE_DEFAULT_MAX_BYTES;
+  guint64 low_speed_limit = VIGNETTE_DEFAULT_LOW_SPEED_LIMIT, low_speed_time = VIGNETTE_DEFAULT_LOW_SPEED_TIME;
   VignetteFormat format = VIGNETTE_FORMAT_PNG;
   int first_page = 1, last_page = 1;
   Context ctx = { 0 };
@@ -234,6 +186,12 @@ main (int    argc,
       N_("Refuse downloads larger than SIZE (default 64M)"), N_("SIZE") },
     { "timeout", 0, 0, G_OPTION_ARG_STRING, &timeout_text,
       N_("Give up on a request after N seconds (default 120)"), N_("N") },
+    { "low-speed-limit", 0, 0, G_OPTION_ARG_STRING, &low_speed_limit_text,
+      N_("Give up on a download slower than N bytes a second for --low-speed-time seconds (default 100; 0: never)"), N_("N") },
+    { "low-speed-time", 0, 0, G_OPTION_ARG_STRING, &low_speed_time_text,
+      N_("Seconds under --low-speed-limit before a download is given up (default 30; 0: never)"), N_("N") },
+    { "ca-file", 0, 0, G_OPTION_ARG_FILENAME, &ca_file,
+      N_("Trust the certificate authorities in FILE (PEM) instead of the system’s"), N_("FILE") },
     { "recursive", 'r', 0, G_OPTION_ARG_NONE, &recursive,
       N_("Look into subfolders of local folders"), NULL },
     { "no-cache", 0, 0, G_OPTION_ARG_NONE, &no_cache,
@@ -273,18 +231,28 @@ main (int    argc,
       return EXIT_SUCCESS;
     }
 
-  if ((jobs_text && !parse_count ("--jobs", jobs_text, 1, 256, &jobs, &error)) ||
-      (per_host_text && !parse_count ("--per-host", per_host_text, 1, 256, &per_host, &error)) ||
-      (retries_text && !parse_count ("--retries", retries_text, 0, 100, &retries, &error)) ||
-      (threads_text && !parse_count ("--threads", threads_text, 1, 64, &threads, &error)) ||
-      (timeout_text && !parse_count ("--timeout", timeout_text, 1, 3600, &timeout, &error)) ||
-      (max_pixels_text && !parse_count ("--max-pixels", max_pixels_text, 1, G_MAXUINT64, &max_pixels, &error)) ||
-      (max_bytes_text && !parse_byte_size (max_bytes_text, &max_bytes, &error)) ||
+  if ((jobs_text && !vignette_setting_parse (VIGNETTE_SETTING_JOBS, jobs_text, &jobs, &error)) ||
+      (per_host_text && !vignette_setting_parse (VIGNETTE_SETTING_PER_HOST, per_host_text, &per_host, &error)) ||
+      (retries_text && !vignette_setting_parse (VIGNETTE_SETTING_RETRIES, retries_text, &retries, &error)) ||
+      (threads_text && !vignette_setting_parse (VIGNETTE_SETTING_THREADS, threads_text, &threads, &error)) ||
+      (timeout_text && !vignette_setting_parse (VIGNETTE_SETTING_TIMEOUT, timeout_text, &timeout, &error)) ||
+      (low_speed_limit_text &&
+       !vignette_setting_parse (VIGNETTE_SETTING_LOW_SPEED_LIMIT, low_speed_limit_text, &low_speed_limit, &error)) ||
+      (low_speed_time_text &&
+       !vignette_setting_parse (VIGNETTE_SETTING_LOW_SPEED_TIME, low_speed_time_text, &low_speed_time, &error)) ||
+      (max_pixels_text && !vignette_setting_parse (VIGNETTE_SETTING_MAX_PIXELS, max_pixels_text, &max_pixels, &error)) ||
+      (max_bytes_text && !vignette_setting_parse (VIGNETTE_SETTING_MAX_BYTES, max_bytes_text, &max_bytes, &error)) ||
       (pages && !vignette_page_range_parse (pages, &first_page, &last_page, &error)) ||
       (sizes_text && !vignette_sizes_parse (sizes_text, &sizes, &error)) ||
-      (format_text && !vignette_format_parse (format_text, &format, &error)) ||
-      (selector && !vignette_selector_check (selector, &error)))
+      (format_text && !vignette_format_parse (format_text, &format, &error)))
     goto usage_error;
+
+  if (ca_file != NULL && !g_file_test (ca_file, G_FILE_TEST_IS_REGULAR))
+    {
+      g_set_error (&error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   _("--ca-file %s is not a readable file."), ca_file);
+      goto usage_error;
+    }
 
   if ((sources == NULL || sources[0] == NULL) && !demo_mode)
     {
@@ -314,15 +282,19 @@ main (int    argc,
                 "per-host", (guint) per_host,
                 "retries", (guint) retries,
                 "sequential", sequential,
-                "selector", selector,
                 "threads", (guint) threads,
                 "max-pixels", max_pixels,
                 "max-bytes", max_bytes,
                 "timeout", (guint) timeout,
+                "low-speed-limit", (guint) low_speed_limit,
+                "low-speed-time", (guint) low_speed_time,
+                "ca-file", ca_file,
                 "recursive", recursive,
                 "use-cache", !no_cache,
                 "format", format,
                 NULL);
+  if (!vignette_run_set_selector (run, selector, &error))
+    goto usage_error;
   if (sizes != NULL)
     vignette_run_set_sizes (run, (const guint *) (gpointer) sizes->data, sizes->len);
   vignette_run_set_output (run, output);

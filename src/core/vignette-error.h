@@ -28,6 +28,7 @@ typedef enum {
   VIGNETTE_ERROR_NETWORK,
   VIGNETTE_ERROR_TLS,
   VIGNETTE_ERROR_CACHE_STALE,
+  VIGNETTE_ERROR_HOST_NOT_FOUND,
 } VignetteError;
 
 GQuark vignette_error_quark (void);

@@ -3,10 +3,12 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n-lib.h>
 
 #include "vignette-enum-types.h"
-#include "vignette-item.h"
+#include "vignette-item-private.h"
 
 struct _VignetteItem
 {
@@ -30,6 +32,7 @@ struct _VignetteItem
   guint               attempts;
   gboolean            upscale_limited;
   VignetteThumbnails *thumbnails;
+  VignetteTimeline    timeline;
 };
 
 G_DEFINE_FINAL_TYPE (VignetteItem, vignette_item, G_TYPE_OBJECT)
@@ -662,6 +665,37 @@ vignette_item_set_mtime (VignetteItem *self,
   self->mtime = mtime;
 }
 
+/**
+ * vignette_item_get_timeline:
+ *
+ * When each phase of the item started and ended, for a timeline view or a
+ * trace; recorded at the cost of a clock read.
+ */
+const VignetteTimeline *
+vignette_item_get_timeline (VignetteItem *self)
+{
+  g_return_val_if_fail (VIGNETTE_IS_ITEM (self), NULL);
+  return &self->timeline;
+}
+
+VignetteTimeline *
+vignette_item_edit_timeline (VignetteItem *self)
+{
+  g_return_val_if_fail (VIGNETTE_IS_ITEM (self), NULL);
+  return &self->timeline;
+}
+
+void
+vignette_item_mark (VignetteItem *self,
+                    VignetteMark  mark,
+                    gint64        when)
+{
+  g_return_if_fail (VIGNETTE_IS_ITEM (self));
+  g_return_if_fail (mark < VIGNETTE_N_MARKS);
+
+  self->timeline.marks[mark] = when ? when : g_get_monotonic_time ();
+}
+
 /* Back to the queue, for "Retry Failed" */
 void
 vignette_item_reset (VignetteItem *self)
@@ -671,6 +705,7 @@ vignette_item_reset (VignetteItem *self)
   g_object_freeze_notify (G_OBJECT (self));
   vignette_item_set_progress (self, 0, 0);
   vignette_item_set_attempts (self, 0);
+  memset (&self->timeline, 0, sizeof self->timeline);
   vignette_item_set_state (self, VIGNETTE_ITEM_STATE_QUEUED);
   g_object_thaw_notify (G_OBJECT (self));
 }

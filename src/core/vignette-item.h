@@ -37,28 +37,37 @@ VignetteThumbnails *vignette_item_get_thumbnails     (VignetteItem      *self);
 gboolean            vignette_item_get_upscale_limited (VignetteItem     *self);
 const char         *vignette_item_get_save_name      (VignetteItem      *self);
 
-/* Setters are the run's business; they only ever run on the main thread. */
-void                vignette_item_set_state          (VignetteItem      *self,
-                                                      VignetteItemState  state);
-void                vignette_item_set_kind           (VignetteItem      *self,
-                                                      VignetteItemKind   kind);
-void                vignette_item_set_progress       (VignetteItem      *self,
-                                                      guint64            received,
-                                                      guint64            total);
-void                vignette_item_fail               (VignetteItem      *self,
-                                                      const GError      *error);
-void                vignette_item_set_thumbnails     (VignetteItem      *self,
-                                                      VignetteThumbnails *thumbnails);
-void                vignette_item_set_file_size      (VignetteItem      *self,
-                                                      guint64            file_size);
-void                vignette_item_set_attempts       (VignetteItem      *self,
-                                                      guint              attempts);
-void                vignette_item_set_save_name      (VignetteItem      *self,
-                                                      const char        *save_name);
+/**
+ * VignetteMark:
+ *
+ * The moments of an item's life that its timeline records, each once (the
+ * last attempt's, for the network ones).
+ */
+typedef enum {
+  VIGNETTE_MARK_QUEUED,        /* waits for the host queue */
+  VIGNETTE_MARK_STARTED,       /* the host queue let it start */
+  VIGNETTE_MARK_REQUEST_SENT,  /* the request went to a connection, or the file was opened */
+  VIGNETTE_MARK_FIRST_BYTE,    /* the response's headers arrived */
+  VIGNETTE_MARK_LOADED,        /* the whole body is here */
+  VIGNETTE_MARK_DECODE_QUEUED, /* waits for a worker */
+  VIGNETTE_MARK_DECODE_START,
+  VIGNETTE_MARK_DECODE_END,
+  VIGNETTE_MARK_SAVE_START,
+  VIGNETTE_MARK_SAVE_END,
+  VIGNETTE_MARK_FINISHED,      /* done, failed or cancelled */
+  VIGNETTE_N_MARKS
+} VignetteMark;
+
+typedef struct {
+  gint64   marks[VIGNETTE_N_MARKS];  /* g_get_monotonic_time () microseconds; 0: not reached */
+  guint    worker;                   /* the worker thread that decoded it, from 1; 0: none */
+  guint    retries;                  /* attempts that failed and were tried again */
+  guint64  connection_id;            /* libsoup's connection, for web images */
+  gboolean http2;                    /* the response came over HTTP/2 */
+} VignetteTimeline;
+
+const VignetteTimeline *vignette_item_get_timeline   (VignetteItem      *self);
 guint64             vignette_item_get_mtime          (VignetteItem      *self);
-void                vignette_item_set_mtime          (VignetteItem      *self,
-                                                      guint64            mtime);
-void                vignette_item_reset              (VignetteItem      *self);
 
 const char         *vignette_item_state_to_string    (VignetteItemState  state);
 

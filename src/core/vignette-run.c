@@ -1,21 +1,20 @@
-/* vignette-run.c: one job from sources to thumbnails: the pipeline and its item model
+/* vignette-run.c: one job from sources to thumbnails: the item model, its counters, and what starts when
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * The run owns the item model and drives every item through its states on
- * the main thread:
+ * The run owns the item model and its counters, and is the only one that
+ * changes an item's final state, on the main thread. Data flows one way:
  *
- *   URL    ──fetch──▶ an image: process it
- *                └──▶ a page: extract (worker) ──▶ replaced in place by its images
- *   LOCAL  ──query──▶ a folder: list it ──▶ replaced in place by its images
- *                └──▶ an image or a page, as above
- *   IMAGE  ──download or read──▶ process (worker) ──▶ save (I/O thread) ──▶ DONE
+ *   source ──▶ host queue ──▶ item job ──▶ (loader, thumbnailer, saver)
+ *                   ▲              │
+ *                   └── children ──┘  (a page's images, a folder's files)
  *
- * The pump starts work while the limits allow: at most --jobs requests in
- * flight, images before pages, and no new download while 4 × --threads
- * downloaded originals wait for a worker (backpressure: memory stays bounded
- * by jobs + 4 × threads originals however large the gallery). Everything that
- * waits is asynchronous; the CPU work runs on the workers; callbacks only
- * update items, so the model is only ever touched on the main thread.
+ * Sources (vignette-source.c) give the first items. The host queue
+ * (vignette-host-queue.c) decides which item starts next, within the limits
+ * (--jobs, --per-host, the decode backpressure) and the hosts' pauses. An
+ * item job (vignette-item-job.c) takes one item as far as it goes and says
+ * where it ended; the run then counts it, replaces a page or folder by what
+ * it contains, or queues it again for another attempt. Each time something
+ * comes free, the pump starts what the queue allows.
  */
 #include "config.h"
 
@@ -25,59 +24,30 @@
 
 #include "vignette-enum-types.h"
 #include "vignette-error.h"
+#include "vignette-export.h"
 #include "vignette-extractor.h"
-#include "vignette-fetcher.h"
+#include "vignette-host-queue.h"
+#include "vignette-item-job.h"
+#include "vignette-item-private.h"
+#include "vignette-loader.h"
 #include "vignette-names.h"
 #include "vignette-run.h"
 #include "vignette-saver.h"
+#include "vignette-settings.h"
 #include "vignette-source.h"
 #include "vignette-thumbnail-cache.h"
 #include "vignette-workers.h"
-
-#define LOCAL_ATTRIBUTES \
-  G_FILE_ATTRIBUTE_STANDARD_TYPE "," \
-  G_FILE_ATTRIBUTE_STANDARD_NAME "," \
-  G_FILE_ATTRIBUTE_STANDARD_DISPLAY_NAME "," \
-  G_FILE_ATTRIBUTE_STANDARD_IS_HIDDEN "," \
-  G_FILE_ATTRIBUTE_STANDARD_SIZE "," \
-  G_FILE_ATTRIBUTE_STANDARD_CONTENT_TYPE "," \
-  G_FILE_ATTRIBUTE_TIME_MODIFIED
-
-#define FOLDER_ATTRIBUTES \
-  G_FILE_ATTRIBUTE_STANDARD_TYPE "," \
-  G_FILE_ATTRIBUTE_STANDARD_NAME "," \
-  G_FILE_ATTRIBUTE_STANDARD_DISPLAY_NAME "," \
-  G_FILE_ATTRIBUTE_STANDARD_IS_HIDDEN "," \
-  G_FILE_ATTRIBUTE_STANDARD_SIZE "," \
-  G_FILE_ATTRIBUTE_STANDARD_FAST_CONTENT_TYPE "," \
-  G_FILE_ATTRIBUTE_TIME_MODIFIED
-
-#define FOLDER_BATCH 256
-
-/* Items waiting to start, one queue per host in the order hosts appeared:
- * when one host has used up its connections, the next host's items can
- * still start, without scanning past thousands of blocked items. */
-typedef struct {
-  GHashTable *queues;  /* host key → GQueue of VignetteItem, strong references */
-  GQueue      order;   /* host keys with waiting items (owned by the table), oldest first */
-  guint       length;
-} Pending;
 
 struct _VignetteRun
 {
   GObject              parent_instance;
 
   /* Settings */
-  guint                jobs;
-  guint                per_host;
-  guint                retries;
+  VignetteSettings     settings;
   gboolean             sequential;
   char                *selector;
   guint                threads;
   guint64              max_pixels;
-  guint64              max_bytes;
-  guint                timeout;
-  guint                retry_delay;
   gboolean             recursive;
   gboolean             use_cache;
   gboolean             keep_thumbnails;
@@ -85,27 +55,26 @@ struct _VignetteRun
   GArray              *sizes;
   GFile               *output;
 
-  /* The pipeline, made when the run starts */
+  /* The model, and what is waiting */
   GListStore          *items;
   VignetteNames       *names;
+  VignetteHostQueue   *queue;
+
+  /* The pipeline, made when the run starts */
   VignetteWorkers     *workers;
   VignetteThumbnailer *thumbnailer;
   VignetteFetcher     *fetcher;
+  VignetteLoader      *loader;
   VignetteSaver       *saver;
+  VignetteJobContext   job_context;
   GCancellable        *cancellable;
   gulong               cancelled_id;
   GTask               *task;
-
-  Pending              pending_pages;
-  Pending              pending_images;
-
-  /* Work in flight */
-  guint                n_pages;         /* pages being fetched, folders being listed */
-  guint                n_downloads;     /* images being downloaded or read */
-  guint                n_cpu;           /* originals waiting for or in a worker */
-  guint                n_io;            /* thumbnails being written */
+  guint                wakeup_id;
+  gint64               wakeup_at;
   gboolean             pumping;
   gboolean             pump_again;
+  guint                n_jobs;          /* item jobs under way */
 
   /* Progress */
   guint                n_done;
@@ -113,18 +82,13 @@ struct _VignetteRun
   guint                n_cancelled;
   guint                n_pages_seen;
   guint                n_from_cache;
+  guint                n_retries;
   gint64               started_at;
   gint64               finished_at;
   double               worker_seconds_at_start;
-  guint                peak_requests;
-  guint                peak_workers;
-  guint64              bytes_received;
-  guint                n_retries;
 
   /* "Save Thumbnails…" */
-  guint                n_saving;        /* save jobs under way */
-  guint                n_saved;
-  guint                n_to_save;
+  VignetteExport      *export;
 };
 
 G_DEFINE_FINAL_TYPE (VignetteRun, vignette_run, G_TYPE_OBJECT)
@@ -141,6 +105,9 @@ enum {
   PROP_MAX_BYTES,
   PROP_TIMEOUT,
   PROP_RETRY_DELAY,
+  PROP_LOW_SPEED_LIMIT,
+  PROP_LOW_SPEED_TIME,
+  PROP_CA_FILE,
   PROP_RECURSIVE,
   PROP_USE_CACHE,
   PROP_KEEP_THUMBNAILS,
@@ -162,150 +129,29 @@ static GParamSpec *properties[N_PROPS];
 static const guint default_sizes[] = { 500, 400, 300, 200, 100 };
 
 static void pump (VignetteRun *self);
-static void process_image (VignetteRun *self, VignetteItem *item, GBytes *bytes, gboolean from_cache);
-static void load_local_image (VignetteRun *self, VignetteItem *item);
-
-/* What a callback needs: the run and the item, both kept alive until it runs */
-typedef struct {
-  VignetteRun  *run;
-  VignetteItem *item;
-  GObject      *extra;
-} Op;
-
-static Op *
-op_new (VignetteRun  *run,
-        VignetteItem *item)
-{
-  Op *op = g_new0 (Op, 1);
-
-  op->run = g_object_ref (run);
-  op->item = item ? g_object_ref (item) : NULL;
-  return op;
-}
-
-static void
-op_free (Op *op)
-{
-  g_object_unref (op->run);
-  g_clear_object (&op->item);
-  g_clear_object (&op->extra);
-  g_free (op);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Op, op_free)
-
-/* "http://host:port" (the scheme and authority), or "file:" */
-static char *
-host_key_of (const char *uri)
-{
-  const char *authority = strstr (uri, "://");
-  const char *end;
-
-  if (authority == NULL)
-    return g_strdup ("file:");
-
-  authority += 3;
-  end = authority + strcspn (authority, "/?#");
-  return g_ascii_strdown (uri, end - uri);
-}
-
-static void
-pending_init (Pending *pending)
-{
-  pending->queues = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_queue_init (&pending->order);
-  pending->length = 0;
-}
-
-static void
-pending_push (Pending      *pending,
-              VignetteItem *item,
-              gboolean      at_head)
-{
-  g_autofree char *key = host_key_of (vignette_item_get_uri (item));
-  GQueue *queue = g_hash_table_lookup (pending->queues, key);
-
-  if (queue == NULL)
-    {
-      char *owned = g_steal_pointer (&key);
-
-      queue = g_queue_new ();
-      g_hash_table_insert (pending->queues, owned, queue);
-      if (at_head)
-        g_queue_push_head (&pending->order, owned);
-      else
-        g_queue_push_tail (&pending->order, owned);
-    }
-
-  if (at_head)
-    g_queue_push_head (queue, g_object_ref (item));
-  else
-    g_queue_push_tail (queue, g_object_ref (item));
-  pending->length++;
-}
-
-static VignetteItem *
-pending_pop_from (Pending *pending,
-                  GList   *link)
-{
-  const char *key = link->data;
-  GQueue *queue = g_hash_table_lookup (pending->queues, key);
-  VignetteItem *item = g_queue_pop_head (queue);
-
-  if (g_queue_is_empty (queue))
-    {
-      g_queue_delete_link (&pending->order, link);
-      g_queue_free (queue);
-      g_hash_table_remove (pending->queues, key);
-    }
-
-  pending->length--;
-  return item;
-}
-
-/* The first waiting item, in the order of the hosts; (transfer full) */
-static VignetteItem *
-pending_pop_head (Pending *pending)
-{
-  if (pending->order.head == NULL)
-    return NULL;
-
-  return pending_pop_from (pending, pending->order.head);
-}
-
-/* The first waiting item that can start at once: a local file, or an address
- * whose host has a free connection; (transfer full) */
-static VignetteItem *
-pending_pop_startable (Pending         *pending,
-                       VignetteFetcher *fetcher)
-{
-  for (GList *l = pending->order.head; l != NULL; l = l->next)
-    {
-      GQueue *queue = g_hash_table_lookup (pending->queues, l->data);
-      VignetteItem *item = g_queue_peek_head (queue);
-      const char *uri = vignette_item_get_uri (item);
-
-      if (!vignette_uri_is_http (uri) || vignette_fetcher_can_start (fetcher, uri))
-        return pending_pop_from (pending, l);
-    }
-
-  return NULL;
-}
-
-static void
-pending_clear (Pending *pending)
-{
-  VignetteItem *item;
-
-  while ((item = pending_pop_head (pending)) != NULL)
-    g_object_unref (item);
-  g_clear_pointer (&pending->queues, g_hash_table_unref);
-}
 
 static gboolean
 is_cancelled (VignetteRun *self)
 {
   return self->cancellable != NULL && g_cancellable_is_cancelled (self->cancellable);
+}
+
+static VignetteQueueClass
+queue_class_of (VignetteItem *item)
+{
+  return vignette_item_get_kind (item) == VIGNETTE_ITEM_KIND_IMAGE ? VIGNETTE_QUEUE_IMAGE
+                                                                   : VIGNETTE_QUEUE_PAGE;
+}
+
+/* Hands @item to the host queue, which keeps a reference until it starts */
+static void
+enqueue (VignetteRun  *self,
+         VignetteItem *item)
+{
+  g_autofree char *key = vignette_host_key_for_uri (vignette_item_get_uri (item));
+
+  vignette_item_mark (item, VIGNETTE_MARK_QUEUED, 0);
+  vignette_host_queue_push (self->queue, key, queue_class_of (item), g_object_ref (item));
 }
 
 static void
@@ -355,48 +201,10 @@ finish_item (VignetteRun       *self,
       g_assert_not_reached ();
     }
 
+  if (!self->keep_thumbnails)
+    vignette_item_set_thumbnails (item, NULL);
+
   notify_counts (self);
-}
-
-static void
-fail_item (VignetteRun  *self,
-           VignetteItem *item,
-           const GError *error)
-{
-  finish_item (self, item, VIGNETTE_ITEM_STATE_FAILED, error);
-}
-
-typedef enum {
-  LOCAL_OPEN,
-  LOCAL_READ,
-} LocalStep;
-
-/* A GIO error about a local file, as one sentence that names the file; a
- * cancellation stays a cancellation */
-static void
-fail_local_item (VignetteRun  *self,
-                 VignetteItem *item,
-                 const char   *name,
-                 LocalStep     step,
-                 const GError *error)
-{
-  g_autofree char *why = NULL;
-  g_autoptr(GError) wrapped = NULL;
-
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    {
-      fail_item (self, item, error);
-      return;
-    }
-
-  why = vignette_clean_message (error->message);
-  if (step == LOCAL_OPEN)
-    wrapped = g_error_new (VIGNETTE_ERROR, VIGNETTE_ERROR_INVALID_SOURCE,
-                           _("%s cannot be opened: %s"), name, why);
-  else
-    wrapped = g_error_new (VIGNETTE_ERROR, VIGNETTE_ERROR_INVALID_SOURCE,
-                           _("%s could not be read: %s"), name, why);
-  fail_item (self, item, wrapped);
 }
 
 /* Replaces a page or folder item by what it contains, in one model change */
@@ -419,12 +227,8 @@ replace_item (VignetteRun  *self,
           g_autofree char *name = vignette_names_claim (self->names, vignette_item_get_uri (child));
 
           vignette_item_set_save_name (child, name);
-          pending_push (&self->pending_images, child, FALSE);
         }
-      else
-        {
-          pending_push (&self->pending_pages, child, FALSE);
-        }
+      enqueue (self, child);
     }
 
   g_list_store_splice (self->items, position, 1, children->pdata, children->len);
@@ -433,913 +237,118 @@ replace_item (VignetteRun  *self,
   notify_counts (self);
 }
 
+/* A host that cannot be found: its waiting items fail at once, with the
+ * same sentence, rather than each looking the host up again */
 static void
-remove_item (VignetteRun  *self,
-             VignetteItem *item)
+fail_host (VignetteRun  *self,
+           VignetteItem *item,
+           const GError *error)
 {
-  guint position;
+  g_autofree char *key = vignette_host_key_for_uri (vignette_item_get_uri (item));
+  g_autoptr(GPtrArray) waiting = vignette_host_queue_take_host (self->queue, key);
 
-  if (g_list_store_find (self->items, item, &position))
+  for (guint i = 0; i < waiting->len; i++)
     {
-      g_list_store_remove (self->items, position);
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
-      notify_counts (self);
+      g_autoptr(VignetteItem) other = g_ptr_array_index (waiting, i);
+      g_autofree char *name = vignette_display_name_for_uri (vignette_item_get_uri (other));
+      g_autoptr(GError) same = g_error_new (VIGNETTE_ERROR, VIGNETTE_ERROR_HOST_NOT_FOUND,
+                                            /* Translators: the first %s is an address, the second a whole sentence */
+                                            _("%s was not fetched: its host could not be found (%s)"),
+                                            name, error->message);
+
+      finish_item (self, other, VIGNETTE_ITEM_STATE_FAILED, same);
     }
-}
-
-static gboolean
-looks_like_image (VignetteResponse *response)
-{
-  gsize length;
-  const guchar *data;
-  g_autofree char *guessed = NULL;
-
-  if (response->mime_type != NULL && g_str_has_prefix (response->mime_type, "image/"))
-    return TRUE;
-
-  /* A server that says nothing useful about its content: sniff it */
-  if (response->mime_type == NULL ||
-      g_strcmp0 (response->mime_type, "application/octet-stream") == 0 ||
-      g_strcmp0 (response->mime_type, "binary/octet-stream") == 0)
-    {
-      data = g_bytes_get_data (response->body, &length);
-      guessed = g_content_type_guess (NULL, data, MIN (length, 4096), NULL);
-      return g_content_type_is_a (guessed, "image/*");
-    }
-
-  return FALSE;
-}
-
-static gboolean
-looks_like_page (const char *mime_type)
-{
-  return mime_type == NULL ||
-         g_str_has_prefix (mime_type, "text/") ||
-         g_strcmp0 (mime_type, "application/xhtml+xml") == 0 ||
-         g_strcmp0 (mime_type, "application/xml") == 0;
 }
 
 static void
-on_extracted (GObject      *source,
-              GAsyncResult *result,
-              gpointer      data)
+on_job_done (GObject      *source,
+             GAsyncResult *result,
+             gpointer      data)
 {
-  g_autoptr(Op) op = data;
-  VignetteRun *self = op->run;
-  VignetteItem *item = op->item;
-  g_autoptr(GError) error = NULL;
-  g_auto(GStrv) uris = NULL;
-  g_autoptr(GPtrArray) children = NULL;
+  VignetteRun *self = VIGNETTE_RUN (source);
+  g_autoptr(VignetteItem) item = data;
+  g_autoptr(VignetteJobResult) job = vignette_item_job_run_finish (result);
 
-  self->n_pages--;
+  self->n_jobs--;
 
-  uris = vignette_extract_image_uris_finish (result, &error);
-  if (uris == NULL)
+  switch (job->outcome)
     {
-      fail_item (self, item, error);
-    }
-  else if (uris[0] == NULL)
-    {
-      g_autoptr(GError) none = g_error_new (VIGNETTE_ERROR, VIGNETTE_ERROR_NO_IMAGES,
-                                            _("No images were found on %s."),
-                                            vignette_item_get_uri (item));
-      fail_item (self, item, none);
-    }
-  else if (is_cancelled (self))
-    {
-      finish_item (self, item, VIGNETTE_ITEM_STATE_CANCELLED, NULL);
-    }
-  else
-    {
-      const char *page_uri = vignette_item_get_uri (item);
-
-      children = g_ptr_array_new_with_free_func (g_object_unref);
-      for (guint i = 0; uris[i] != NULL; i++)
-        g_ptr_array_add (children, vignette_item_new (VIGNETTE_ITEM_KIND_IMAGE, uris[i], page_uri));
-
-      replace_item (self, item, children);
-    }
-
-  pump (self);
-}
-
-static void
-extract_page (VignetteRun  *self,
-              VignetteItem *item,
-              GBytes       *body,
-              const char   *content_type,
-              const char   *page_uri)
-{
-  vignette_item_set_kind (item, VIGNETTE_ITEM_KIND_PAGE);
-  self->n_pages_seen++;
-
-  if (g_bytes_get_size (body) == 0)
-    {
-      g_autoptr(GError) error = g_error_new (VIGNETTE_ERROR, VIGNETTE_ERROR_EMPTY,
-                                             _("%s is an empty page."),
-                                             vignette_item_get_uri (item));
-      fail_item (self, item, error);
-      return;
-    }
-
-  self->n_pages++;
-  vignette_extract_image_uris_async (self->workers, body, content_type, page_uri, self->selector,
-                                     self->cancellable, on_extracted, op_new (self, item));
-}
-
-static void
-on_progress (GObject *target,
-             guint64  received,
-             guint64  total,
-             guint    attempt)
-{
-  VignetteItem *item = VIGNETTE_ITEM (target);
-
-  vignette_item_set_progress (item, received, total);
-  vignette_item_set_attempts (item, attempt);
-}
-
-static void
-on_page_fetched (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      data)
-{
-  g_autoptr(Op) op = data;
-  VignetteRun *self = op->run;
-  VignetteItem *item = op->item;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(VignetteResponse) response = NULL;
-
-  self->n_pages--;
-
-  response = vignette_fetcher_fetch_finish (VIGNETTE_FETCHER (source), result, &error);
-  if (response == NULL)
-    {
-      fail_item (self, item, error);
-    }
-  else if (looks_like_image (response))
-    {
-      /* A direct image address: the same response is the image */
-      vignette_item_set_kind (item, VIGNETTE_ITEM_KIND_IMAGE);
-      if (vignette_item_get_save_name (item) == NULL)
-        {
-          g_autofree char *name = vignette_names_claim (self->names, vignette_item_get_uri (item));
-          vignette_item_set_save_name (item, name);
-        }
-      process_image (self, item, response->body, FALSE);
-    }
-  else if (looks_like_page (response->mime_type))
-    {
-      extract_page (self, item, response->body, response->content_type, response->final_uri);
-    }
-  else
-    {
-      g_autoptr(GError) other = g_error_new (VIGNETTE_ERROR, VIGNETTE_ERROR_NOT_AN_IMAGE,
-                                             _("%s is neither a web page nor an image (%s)."),
-                                             vignette_item_get_uri (item), response->mime_type);
-      fail_item (self, item, other);
-    }
-
-  pump (self);
-}
-
-static void
-on_image_downloaded (GObject      *source,
-                     GAsyncResult *result,
-                     gpointer      data)
-{
-  g_autoptr(Op) op = data;
-  VignetteRun *self = op->run;
-  VignetteItem *item = op->item;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(VignetteResponse) response = NULL;
-
-  self->n_downloads--;
-
-  response = vignette_fetcher_fetch_finish (VIGNETTE_FETCHER (source), result, &error);
-  if (response == NULL)
-    fail_item (self, item, error);
-  else
-    process_image (self, item, response->body, FALSE);
-
-  pump (self);
-}
-
-/* Local files ------------------------------------------------------------ */
-
-static guint64
-info_mtime (GFileInfo *info)
-{
-  return g_file_info_get_attribute_uint64 (info, G_FILE_ATTRIBUTE_TIME_MODIFIED);
-}
-
-static gboolean
-content_type_is_image (const char *content_type)
-{
-  g_autofree char *mime = content_type ? g_content_type_get_mime_type (content_type) : NULL;
-
-  return mime != NULL && g_str_has_prefix (mime, "image/");
-}
-
-static int
-compare_children (gconstpointer a,
-                  gconstpointer b)
-{
-  GFileInfo *x = *(GFileInfo * const *) a;
-  GFileInfo *y = *(GFileInfo * const *) b;
-  g_autofree char *kx = g_utf8_collate_key_for_filename (g_file_info_get_display_name (x), -1);
-  g_autofree char *ky = g_utf8_collate_key_for_filename (g_file_info_get_display_name (y), -1);
-
-  return strcmp (kx, ky);
-}
-
-typedef struct {
-  Op              *op;
-  GFile           *folder;
-  GFileEnumerator *enumerator;
-  GPtrArray       *infos;
-} Listing;
-
-static void
-listing_free (Listing *listing)
-{
-  op_free (listing->op);
-  g_clear_object (&listing->folder);
-  g_clear_object (&listing->enumerator);
-  g_ptr_array_unref (listing->infos);
-  g_free (listing);
-}
-
-static void
-listing_finish (Listing *listing,
-                GError  *error)
-{
-  VignetteRun *self = listing->op->run;
-  VignetteItem *item = listing->op->item;
-  g_autoptr(GPtrArray) children = g_ptr_array_new_with_free_func (g_object_unref);
-  gboolean top_level = vignette_item_get_page_uri (item) == NULL;
-
-  self->n_pages--;
-
-  if (error != NULL)
-    {
-      fail_item (self, item, error);
-      g_error_free (error);
-      listing_free (listing);
-      pump (self);
-      return;
-    }
-
-  g_ptr_array_sort (listing->infos, compare_children);
-
-  for (guint i = 0; i < listing->infos->len; i++)
-    {
-      GFileInfo *info = g_ptr_array_index (listing->infos, i);
-      g_autoptr(GFile) child = g_file_get_child (listing->folder, g_file_info_get_name (info));
-      g_autofree char *uri = g_file_get_uri (child);
-      GFileType type = g_file_info_get_file_type (info);
-      VignetteItem *child_item;
-
-      if (type == G_FILE_TYPE_DIRECTORY)
-        {
-          child_item = vignette_item_new (VIGNETTE_ITEM_KIND_FOLDER, uri, vignette_item_get_uri (item));
-        }
-      else
-        {
-          child_item = vignette_item_new (VIGNETTE_ITEM_KIND_IMAGE, uri, vignette_item_get_uri (item));
-          vignette_item_set_mtime (child_item, info_mtime (info));
-          vignette_item_set_file_size (child_item, (guint64) g_file_info_get_size (info));
-        }
-      g_ptr_array_add (children, child_item);
-    }
-
-  if (children->len > 0 && !is_cancelled (self))
-    replace_item (self, item, children);
-  else if (is_cancelled (self))
-    finish_item (self, item, VIGNETTE_ITEM_STATE_CANCELLED, NULL);
-  else if (top_level)
-    {
-      g_autofree char *name = g_file_get_parse_name (listing->folder);
-      g_autoptr(GError) none = g_error_new (VIGNETTE_ERROR, VIGNETTE_ERROR_NO_IMAGES,
-                                            _("No images were found in %s."), name);
-      fail_item (self, item, none);
-    }
-  else
-    remove_item (self, item);  /* a subfolder without images is not worth a line */
-
-  listing_free (listing);
-  pump (self);
-}
-
-static void on_next_files (GObject *source, GAsyncResult *result, gpointer data);
-
-static void
-on_next_files (GObject      *source,
-               GAsyncResult *result,
-               gpointer      data)
-{
-  Listing *listing = data;
-  VignetteRun *self = listing->op->run;
-  GError *error = NULL;
-  GList *infos;
-
-  infos = g_file_enumerator_next_files_finish (G_FILE_ENUMERATOR (source), result, &error);
-  if (error != NULL)
-    {
-      listing_finish (listing, error);
-      return;
-    }
-
-  if (infos == NULL)
-    {
-      g_file_enumerator_close_async (listing->enumerator, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
-      listing_finish (listing, NULL);
-      return;
-    }
-
-  for (GList *l = infos; l != NULL; l = l->next)
-    {
-      GFileInfo *info = l->data;
-      GFileType type = g_file_info_get_file_type (info);
-      const char *content_type;
-
-      if (g_file_info_get_is_hidden (info))
-        continue;
-
-      content_type = g_file_info_get_attribute_string (info, G_FILE_ATTRIBUTE_STANDARD_FAST_CONTENT_TYPE);
-      if ((type == G_FILE_TYPE_DIRECTORY && self->recursive) ||
-          (type == G_FILE_TYPE_REGULAR && content_type_is_image (content_type)))
-        g_ptr_array_add (listing->infos, g_object_ref (info));
-    }
-  g_list_free_full (infos, g_object_unref);
-
-  g_file_enumerator_next_files_async (listing->enumerator, FOLDER_BATCH, G_PRIORITY_DEFAULT,
-                                      self->cancellable, on_next_files, listing);
-}
-
-static void
-on_enumerated (GObject      *source,
-               GAsyncResult *result,
-               gpointer      data)
-{
-  Listing *listing = data;
-  VignetteRun *self = listing->op->run;
-  GError *error = NULL;
-
-  listing->enumerator = g_file_enumerate_children_finish (G_FILE (source), result, &error);
-  if (listing->enumerator == NULL)
-    {
-      g_autofree char *name = g_file_get_parse_name (listing->folder);
-      g_autofree char *why = vignette_clean_message (error->message);
-      GError *wrapped = g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
-        ? g_error_copy (error)
-        : g_error_new (VIGNETTE_ERROR, VIGNETTE_ERROR_INVALID_SOURCE,
-                       _("The folder %s could not be read: %s"), name, why);
-
-      g_error_free (error);
-      listing_finish (listing, wrapped);
-      return;
-    }
-
-  g_file_enumerator_next_files_async (listing->enumerator, FOLDER_BATCH, G_PRIORITY_DEFAULT,
-                                      self->cancellable, on_next_files, listing);
-}
-
-static void
-list_folder (VignetteRun  *self,
-             VignetteItem *item)
-{
-  Listing *listing = g_new0 (Listing, 1);
-
-  listing->op = op_new (self, item);
-  listing->folder = g_file_new_for_uri (vignette_item_get_uri (item));
-  listing->infos = g_ptr_array_new_with_free_func (g_object_unref);
-
-  vignette_item_set_kind (item, VIGNETTE_ITEM_KIND_FOLDER);
-  vignette_item_set_state (item, VIGNETTE_ITEM_STATE_FETCHING_PAGE);
-  self->n_pages++;
-
-  g_file_enumerate_children_async (listing->folder, FOLDER_ATTRIBUTES, G_FILE_QUERY_INFO_NONE,
-                                   G_PRIORITY_DEFAULT, self->cancellable, on_enumerated, listing);
-}
-
-static void
-on_local_page_loaded (GObject      *source,
-                      GAsyncResult *result,
-                      gpointer      data)
-{
-  g_autoptr(Op) op = data;
-  VignetteRun *self = op->run;
-  VignetteItem *item = op->item;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) bytes = NULL;
-
-  self->n_pages--;
-
-  bytes = g_file_load_bytes_finish (G_FILE (source), result, NULL, &error);
-  if (bytes == NULL)
-    {
-      fail_local_item (self, item, vignette_item_get_name (item), LOCAL_READ, error);
-    }
-  else
-    {
-      extract_page (self, item, bytes, NULL, vignette_item_get_uri (item));
-    }
-
-  pump (self);
-}
-
-static gboolean
-check_local_size (VignetteRun  *self,
-                  VignetteItem *item,
-                  guint64       size)
-{
-  if (size > self->max_bytes)
-    {
-      g_autofree char *shown = g_format_size (size);
-      g_autofree char *limit = g_format_size (self->max_bytes);
-      g_autoptr(GError) error = g_error_new (VIGNETTE_ERROR, VIGNETTE_ERROR_TOO_LARGE,
-                                             _("%s is %s, more than the limit of %s."),
-                                             vignette_item_get_name (item), shown, limit);
-      fail_item (self, item, error);
-      return FALSE;
-    }
-
-  return TRUE;
-}
-
-/* A local path given as a source: a folder, an image or a page? */
-static void
-on_local_queried (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      data)
-{
-  g_autoptr(Op) op = data;
-  VignetteRun *self = op->run;
-  VignetteItem *item = op->item;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GFileInfo) info = NULL;
-  const char *content_type;
-
-  self->n_pages--;
-
-  info = g_file_query_info_finish (G_FILE (source), result, &error);
-  if (info == NULL)
-    {
-      g_autofree char *name = g_file_get_parse_name (G_FILE (source));
-
-      fail_local_item (self, item, name, LOCAL_OPEN, error);
-      pump (self);
-      return;
-    }
-
-  content_type = g_file_info_get_content_type (info);
-
-  if (g_file_info_get_file_type (info) == G_FILE_TYPE_DIRECTORY)
-    {
-      list_folder (self, item);
-    }
-  else if (content_type_is_image (content_type))
-    {
-      vignette_item_set_kind (item, VIGNETTE_ITEM_KIND_IMAGE);
-      vignette_item_set_mtime (item, info_mtime (info));
-      vignette_item_set_file_size (item, (guint64) g_file_info_get_size (info));
-      if (vignette_item_get_save_name (item) == NULL)
-        {
-          g_autofree char *name = vignette_names_claim (self->names, vignette_item_get_uri (item));
-          vignette_item_set_save_name (item, name);
-        }
-      vignette_item_set_state (item, VIGNETTE_ITEM_STATE_QUEUED);
-      pending_push (&self->pending_images, item, TRUE);
-    }
-  else if (content_type != NULL &&
-           (g_content_type_is_a (content_type, "text/html") ||
-            g_content_type_is_a (content_type, "application/xhtml+xml")))
-    {
-      if (check_local_size (self, item, (guint64) g_file_info_get_size (info)))
-        {
-          self->n_pages++;
-          g_file_load_bytes_async (G_FILE (source), self->cancellable, on_local_page_loaded,
-                                   op_new (self, item));
-        }
-    }
-  else
-    {
-      g_autofree char *name = g_file_get_parse_name (G_FILE (source));
-      g_autofree char *description = content_type ? g_content_type_get_description (content_type) : NULL;
-      g_autoptr(GError) other = g_error_new (VIGNETTE_ERROR, VIGNETTE_ERROR_NOT_AN_IMAGE,
-                                             _("%s is not an image, a web page or a folder (%s)."),
-                                             name, description ? description : _("unknown type"));
-      fail_item (self, item, other);
-    }
-
-  pump (self);
-}
-
-static void
-on_local_image_loaded (GObject      *source,
-                       GAsyncResult *result,
-                       gpointer      data)
-{
-  g_autoptr(Op) op = data;
-  VignetteRun *self = op->run;
-  VignetteItem *item = op->item;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) bytes = NULL;
-
-  self->n_downloads--;
-
-  bytes = g_file_load_bytes_finish (G_FILE (source), result, NULL, &error);
-  if (bytes == NULL)
-    {
-      fail_local_item (self, item, vignette_item_get_name (item), LOCAL_READ, error);
-    }
-  else
-    {
-      vignette_item_set_progress (item, g_bytes_get_size (bytes), g_bytes_get_size (bytes));
-      process_image (self, item, bytes, FALSE);
-    }
-
-  pump (self);
-}
-
-static void
-on_cache_loaded (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      data)
-{
-  g_autoptr(Op) op = data;
-  VignetteRun *self = op->run;
-  VignetteItem *item = op->item;
-  g_autoptr(GBytes) bytes = NULL;
-
-  self->n_downloads--;
-
-  bytes = g_file_load_bytes_finish (G_FILE (source), result, NULL, NULL);
-  if (is_cancelled (self))
-    finish_item (self, item, VIGNETTE_ITEM_STATE_CANCELLED, NULL);
-  else if (bytes != NULL)
-    process_image (self, item, bytes, TRUE);
-  else
-    load_local_image (self, item);  /* no cache entry: decode the original */
-
-  pump (self);
-}
-
-static const char *
-cache_flavor_to_read (VignetteRun *self)
-{
-  const VignetteCacheFlavor *flavor = vignette_cache_flavor_for_size (g_array_index (self->sizes, guint, 0));
-
-  return flavor ? flavor->name : NULL;
-}
-
-static void
-load_local_image (VignetteRun  *self,
-                  VignetteItem *item)
-{
-  g_autoptr(GFile) file = g_file_new_for_uri (vignette_item_get_uri (item));
-
-  if (!check_local_size (self, item, vignette_item_get_file_size (item)))
-    return;
-
-  vignette_item_set_state (item, VIGNETTE_ITEM_STATE_DOWNLOADING);
-  self->n_downloads++;
-  g_file_load_bytes_async (file, self->cancellable, on_local_image_loaded, op_new (self, item));
-}
-
-static void start_local_image (VignetteRun *self, VignetteItem *item);
-
-static void
-on_local_image_queried (GObject      *source,
-                        GAsyncResult *result,
-                        gpointer      data)
-{
-  g_autoptr(Op) op = data;
-  VignetteRun *self = op->run;
-  VignetteItem *item = op->item;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GFileInfo) info = NULL;
-
-  self->n_downloads--;
-
-  info = g_file_query_info_finish (G_FILE (source), result, &error);
-  if (info == NULL)
-    {
-      fail_local_item (self, item, vignette_item_get_name (item), LOCAL_OPEN, error);
-    }
-  else if (g_file_info_get_file_type (info) != G_FILE_TYPE_REGULAR)
-    {
-      g_autoptr(GError) other = g_error_new (VIGNETTE_ERROR, VIGNETTE_ERROR_NOT_AN_IMAGE,
-                                             _("%s is not a regular file."),
-                                             vignette_item_get_name (item));
-      fail_item (self, item, other);
-    }
-  else
-    {
-      vignette_item_set_mtime (item, MAX (info_mtime (info), 1));
-      vignette_item_set_file_size (item, (guint64) g_file_info_get_size (info));
-      start_local_image (self, item);
-    }
-
-  pump (self);
-}
-
-/* A local image: its modification time first (needed to trust a cache
- * entry), then the cache entry if there is a valid one, else the original. */
-static void
-start_local_image (VignetteRun  *self,
-                   VignetteItem *item)
-{
-  const char *flavor = self->use_cache ? cache_flavor_to_read (self) : NULL;
-  g_autoptr(GFile) file = g_file_new_for_uri (vignette_item_get_uri (item));
-
-  vignette_item_set_state (item, VIGNETTE_ITEM_STATE_DOWNLOADING);
-
-  if (vignette_item_get_mtime (item) == 0)
-    {
-      self->n_downloads++;
-      g_file_query_info_async (file, LOCAL_ATTRIBUTES, G_FILE_QUERY_INFO_NONE, G_PRIORITY_DEFAULT,
-                               self->cancellable, on_local_image_queried, op_new (self, item));
-    }
-  else if (flavor != NULL)
-    {
-      g_autofree char *path = vignette_cache_get_path (flavor, vignette_item_get_uri (item));
-      g_autoptr(GFile) cache = g_file_new_for_path (path);
-
-      self->n_downloads++;
-      g_file_load_bytes_async (cache, self->cancellable, on_cache_loaded, op_new (self, item));
-    }
-  else
-    {
-      load_local_image (self, item);
-    }
-}
-
-/* Processing and saving ---------------------------------------------------- */
-
-static void
-on_cache_written (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      data)
-{
-  g_autoptr(Op) op = data;
-  g_autoptr(GError) error = NULL;
-
-  op->run->n_io--;
-
-  /* The cache is a courtesy to the desktop: failing to write it is no failure of the item */
-  if (!vignette_write_file_atomic_finish (result, &error) &&
-      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    g_debug ("Could not write a thumbnail cache entry: %s", error->message);
-
-  pump (op->run);
-}
-
-static void
-write_cache_file (VignetteRun  *self,
-                  const char   *path,
-                  GBytes       *bytes)
-{
-  self->n_io++;
-  vignette_write_file_atomic_async (path, bytes, 0600, self->cancellable, on_cache_written,
-                                    op_new (self, NULL));
-}
-
-static void
-write_cache_entries (VignetteRun        *self,
-                     VignetteItem       *item,
-                     VignetteThumbnails *thumbnails)
-{
-  for (guint i = 0; i < vignette_thumbnails_get_n_cache_entries (thumbnails); i++)
-    {
-      const VignetteCacheEntry *entry = vignette_thumbnails_get_cache_entry (thumbnails, i);
-      g_autofree char *path = vignette_cache_get_path (entry->flavor, vignette_item_get_uri (item));
-
-      write_cache_file (self, path, entry->bytes);
-    }
-
-  vignette_thumbnails_clear_cache_entries (thumbnails);
-}
-
-/* The spec's "fail" folder tells other programs not to try again */
-static void
-write_cache_failure (VignetteRun  *self,
-                     VignetteItem *item)
-{
-  g_autoptr(GdkPixbuf) pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, TRUE, 8, 1, 1);
-  g_autoptr(GBytes) bytes = NULL;
-  g_autofree char *path = vignette_cache_get_fail_path (vignette_item_get_uri (item));
-
-  gdk_pixbuf_fill (pixbuf, 0);
-  bytes = vignette_cache_encode (pixbuf, vignette_item_get_uri (item), vignette_item_get_mtime (item),
-                                 0, 0, NULL);
-  if (bytes != NULL)
-    write_cache_file (self, path, bytes);
-}
-
-static gboolean
-is_local (VignetteItem *item)
-{
-  return g_str_has_prefix (vignette_item_get_uri (item), "file:");
-}
-
-static void
-on_saved (GObject      *source,
-          GAsyncResult *result,
-          gpointer      data)
-{
-  g_autoptr(Op) op = data;
-  VignetteRun *self = op->run;
-  g_autoptr(GError) error = NULL;
-
-  self->n_io--;
-
-  if (vignette_saver_save_finish (VIGNETTE_SAVER (source), result, &error))
-    finish_item (self, op->item, VIGNETTE_ITEM_STATE_DONE, NULL);
-  else
-    fail_item (self, op->item, error);
-
-  if (!self->keep_thumbnails)
-    vignette_item_set_thumbnails (op->item, NULL);
-
-  pump (self);
-}
-
-static void
-on_processed (GObject      *source,
-              GAsyncResult *result,
-              gpointer      data)
-{
-  g_autoptr(Op) op = data;
-  VignetteRun *self = op->run;
-  VignetteItem *item = op->item;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(VignetteThumbnails) thumbnails = NULL;
-  gboolean from_cache = op->extra != NULL;
-
-  self->n_cpu--;
-
-  thumbnails = vignette_thumbnailer_process_finish (VIGNETTE_THUMBNAILER (source), result, &error);
-  if (thumbnails == NULL)
-    {
-      if (from_cache && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        {
-          /* A stale, foreign or damaged entry is no reason to fail: decode the
-           * original, which writes a valid entry over it */
-          load_local_image (self, item);
-        }
-      else
-        {
-          if (is_local (item) && self->use_cache &&
-              !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
-              !g_error_matches (error, VIGNETTE_ERROR, VIGNETTE_ERROR_TOO_MANY_PIXELS))
-            write_cache_failure (self, item);
-          fail_item (self, item, error);
-        }
-      pump (self);
-      return;
-    }
-
-  if (vignette_thumbnails_get_from_cache (thumbnails))
-    self->n_from_cache++;
-
-  if (vignette_thumbnails_get_n_cache_entries (thumbnails) > 0)
-    write_cache_entries (self, item, thumbnails);
-
-  vignette_item_set_thumbnails (item, thumbnails);
-
-  if (self->saver != NULL)
-    {
-      self->n_io++;
-      vignette_saver_save_async (self->saver, thumbnails, vignette_item_get_save_name (item),
-                                 self->cancellable, on_saved, op_new (self, item));
-    }
-  else
-    {
+    case VIGNETTE_JOB_DONE:
+      if (job->from_cache)
+        self->n_from_cache++;
       finish_item (self, item, VIGNETTE_ITEM_STATE_DONE, NULL);
-      if (!self->keep_thumbnails)
-        vignette_item_set_thumbnails (item, NULL);
+      break;
+
+    case VIGNETTE_JOB_FAILED:
+      if (vignette_item_get_kind (item) == VIGNETTE_ITEM_KIND_PAGE)
+        self->n_pages_seen++;
+      finish_item (self, item, VIGNETTE_ITEM_STATE_FAILED, job->error);
+      if (g_error_matches (job->error, VIGNETTE_ERROR, VIGNETTE_ERROR_HOST_NOT_FOUND))
+        fail_host (self, item, job->error);
+      break;
+
+    case VIGNETTE_JOB_EXPANDED:
+      if (vignette_item_get_kind (item) == VIGNETTE_ITEM_KIND_PAGE)
+        self->n_pages_seen++;
+      if (is_cancelled (self))
+        finish_item (self, item, VIGNETTE_ITEM_STATE_CANCELLED, NULL);
+      else
+        replace_item (self, item, job->children);
+      break;
+
+    case VIGNETTE_JOB_NOTHING:
+      {
+        guint position;
+
+        if (g_list_store_find (self->items, item, &position))
+          {
+            g_list_store_remove (self->items, position);
+            g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
+            notify_counts (self);
+          }
+      }
+      break;
+
+    case VIGNETTE_JOB_RETRY:
+      {
+        g_autofree char *key = vignette_host_key_for_uri (vignette_item_get_uri (item));
+        gint64 when = g_get_monotonic_time () + job->hint.delay_ms * 1000;
+
+        self->n_retries++;
+        vignette_item_set_state (item, VIGNETTE_ITEM_STATE_QUEUED);
+        if (job->hint.host_asked)
+          vignette_host_queue_pause_host (self->queue, key, when);
+        vignette_host_queue_defer (self->queue, key, queue_class_of (item), g_object_ref (item), when);
+      }
+      break;
+
+    default:
+      g_assert_not_reached ();
     }
+
+  if (job->slot_host_key != NULL)
+    vignette_host_queue_release (self->queue, job->slot_host_key);
 
   pump (self);
 }
 
 static void
-process_image (VignetteRun  *self,
-               VignetteItem *item,
-               GBytes       *bytes,
-               gboolean      from_cache)
+on_released (gpointer data)
 {
-  gboolean cache = is_local (item) && self->use_cache;
-  Op *op;
-
-  if (is_cancelled (self))
-    {
-      finish_item (self, item, VIGNETTE_ITEM_STATE_CANCELLED, NULL);
-      return;
-    }
-
-  if (g_bytes_get_size (bytes) == 0)
-    {
-      g_autoptr(GError) error = g_error_new (VIGNETTE_ERROR, VIGNETTE_ERROR_EMPTY,
-                                             _("%s is empty (0 bytes)."),
-                                             vignette_item_get_uri (item));
-      fail_item (self, item, error);
-      return;
-    }
-
-  if (!from_cache)
-    vignette_item_set_file_size (item, g_bytes_get_size (bytes));
-  vignette_item_set_state (item, VIGNETTE_ITEM_STATE_PROCESSING);
-
-  op = op_new (self, item);
-  if (from_cache)
-    op->extra = g_object_new (G_TYPE_OBJECT, NULL);  /* marks the attempt as from the cache */
-
-  self->n_cpu++;
-  vignette_thumbnailer_process_async (self->thumbnailer, bytes, vignette_item_get_uri (item),
-                                      cache ? vignette_item_get_uri (item) : NULL,
-                                      vignette_item_get_mtime (item), from_cache,
-                                      self->cancellable, on_processed, op);
-}
-
-/* The pump ------------------------------------------------------------------ */
-
-/* Downloaded originals that may wait for a worker before downloads pause.
- * Two per thread left the connections idle whenever the network and the
- * CPU ran at about the same pace (a burst of arrivals filled the queue);
- * four absorb that and still bound memory to a few tens of megabytes. */
-static guint
-cpu_limit (VignetteRun *self)
-{
-  return self->sequential ? 1 : 4 * vignette_workers_get_n_threads (self->workers);
-}
-
-static guint
-busy (VignetteRun *self)
-{
-  return self->n_pages + self->n_downloads + self->n_cpu + self->n_io;
+  pump (data);
 }
 
 static void
-start_image (VignetteRun  *self,
-             VignetteItem *item)
+on_protocol_learned (VignetteFetcher *fetcher,
+                     const char      *uri,
+                     int              protocol,
+                     gpointer         data)
 {
-  if (is_local (item))
-    {
-      start_local_image (self, item);
-      return;
-    }
+  VignetteRun *self = data;
+  g_autofree char *key = vignette_host_key_for_uri (uri);
 
-  vignette_item_set_state (item, VIGNETTE_ITEM_STATE_DOWNLOADING);
-  self->n_downloads++;
-  vignette_fetcher_fetch_async (self->fetcher, vignette_item_get_uri (item),
-                                vignette_item_get_page_uri (item), VIGNETTE_FETCH_IMAGE,
-                                on_progress, G_OBJECT (item), self->cancellable,
-                                on_image_downloaded, op_new (self, item));
-}
-
-static void
-start_page (VignetteRun  *self,
-            VignetteItem *item)
-{
-  VignetteItemKind kind = vignette_item_get_kind (item);
-
-  vignette_item_set_state (item, VIGNETTE_ITEM_STATE_FETCHING_PAGE);
-
-  if (kind == VIGNETTE_ITEM_KIND_FOLDER)
-    {
-      list_folder (self, item);
-    }
-  else if (kind == VIGNETTE_ITEM_KIND_LOCAL || is_local (item))
-    {
-      g_autoptr(GFile) file = g_file_new_for_uri (vignette_item_get_uri (item));
-
-      self->n_pages++;
-      g_file_query_info_async (file, LOCAL_ATTRIBUTES, G_FILE_QUERY_INFO_NONE, G_PRIORITY_DEFAULT,
-                               self->cancellable, on_local_queried, op_new (self, item));
-    }
-  else
-    {
-      self->n_pages++;
-      vignette_fetcher_fetch_async (self->fetcher, vignette_item_get_uri (item), NULL,
-                                    VIGNETTE_FETCH_PAGE, on_progress, G_OBJECT (item),
-                                    self->cancellable, on_page_fetched, op_new (self, item));
-    }
-}
-
-static void
-cancel_pending (VignetteRun *self,
-                Pending     *pending)
-{
-  VignetteItem *item;
-
-  while ((item = pending_pop_head (pending)) != NULL)
-    {
-      finish_item (self, item, VIGNETTE_ITEM_STATE_CANCELLED, NULL);
-      g_object_unref (item);
-    }
+  vignette_host_queue_set_protocol (self->queue, key, (VignetteProtocol) protocol);
+  pump (self);
 }
 
 static void
@@ -1348,14 +357,11 @@ complete (VignetteRun *self)
   g_autoptr(GTask) task = g_steal_pointer (&self->task);
 
   self->finished_at = g_get_monotonic_time ();
-  self->peak_requests = MAX (self->peak_requests, vignette_fetcher_get_peak_active (self->fetcher));
-  self->peak_workers = MAX (self->peak_workers, vignette_workers_get_peak_busy (self->workers));
-  self->bytes_received = vignette_fetcher_get_bytes_received (self->fetcher);
-  self->n_retries = vignette_fetcher_get_n_retries (self->fetcher);
+  g_clear_handle_id (&self->wakeup_id, g_source_remove);
 
   if (self->cancelled_id != 0)
     {
-      g_cancellable_disconnect (g_task_get_cancellable (task), self->cancelled_id);
+      g_cancellable_disconnect (self->cancellable, self->cancelled_id);
       self->cancelled_id = 0;
     }
 
@@ -1365,6 +371,43 @@ complete (VignetteRun *self)
     g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, _("The run was cancelled."));
   else
     g_task_return_boolean (task, TRUE);
+}
+
+static gboolean
+wakeup_cb (gpointer data)
+{
+  VignetteRun *self = data;
+
+  self->wakeup_id = 0;
+  pump (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* An item waits for a retry or a paused host: come back when it may start */
+static void
+schedule_wakeup (VignetteRun *self,
+                 gint64       now)
+{
+  gint64 next = vignette_host_queue_get_next_wakeup (self->queue, now);
+
+  if (next < 0 || (self->wakeup_id != 0 && self->wakeup_at <= next))
+    return;
+
+  g_clear_handle_id (&self->wakeup_id, g_source_remove);
+  self->wakeup_at = next;
+  self->wakeup_id = g_timeout_add_full (G_PRIORITY_DEFAULT, (guint) ((next - now + 999) / 1000),
+                                        wakeup_cb, self, NULL);
+}
+
+static void
+start (VignetteRun  *self,
+       VignetteItem *item,
+       const char   *host_key)
+{
+  self->n_jobs++;
+  vignette_item_job_run_async (&self->job_context, G_OBJECT (self), item, host_key,
+                               self->cancellable, on_job_done, g_object_ref (item));
 }
 
 static void
@@ -1382,58 +425,41 @@ pump (VignetteRun *self)
   self->pumping = TRUE;
   do
     {
+      gint64 now = g_get_monotonic_time ();
+      gpointer item;
+      char *key = NULL;
+
       self->pump_again = FALSE;
 
       if (is_cancelled (self))
         {
-          cancel_pending (self, &self->pending_images);
-          cancel_pending (self, &self->pending_pages);
+          g_autoptr(GPtrArray) waiting = vignette_host_queue_take_all (self->queue);
+
+          for (guint i = 0; i < waiting->len; i++)
+            {
+              g_autoptr(VignetteItem) left = g_ptr_array_index (waiting, i);
+
+              finish_item (self, left, VIGNETTE_ITEM_STATE_CANCELLED, NULL);
+            }
           break;
         }
 
-      if (self->sequential)
+      /* The baseline: one thing at a time through the whole pipeline */
+      while ((!self->sequential || self->n_jobs == 0) &&
+             (item = vignette_host_queue_pop (self->queue, now, &key)) != NULL)
         {
-          /* One thing at a time through the whole pipeline: the baseline */
-          VignetteItem *item;
+          g_autoptr(VignetteItem) started = item;
+          g_autofree char *owned_key = key;
 
-          if (busy (self) > 0)
-            break;
-          if ((item = pending_pop_head (&self->pending_images)) != NULL)
-            start_image (self, item);
-          else if ((item = pending_pop_head (&self->pending_pages)) != NULL)
-            start_page (self, item);
-          g_clear_object (&item);
-          continue;
+          start (self, started, owned_key);
         }
 
-      /* Images first: they are what the user waits for, and finishing them
-       * frees memory; a page only adds more work. */
-      while (self->n_pages + self->n_downloads < self->jobs &&
-             self->n_cpu < cpu_limit (self) &&
-             self->pending_images.length > 0)
-        {
-          g_autoptr(VignetteItem) item = pending_pop_startable (&self->pending_images, self->fetcher);
-
-          if (item == NULL)
-            break;
-          start_image (self, item);
-        }
-
-      while (self->n_pages + self->n_downloads < self->jobs &&
-             self->pending_pages.length > 0)
-        {
-          g_autoptr(VignetteItem) item = pending_pop_startable (&self->pending_pages, self->fetcher);
-
-          if (item == NULL)
-            break;
-          start_page (self, item);
-        }
+      schedule_wakeup (self, now);
     }
   while (self->pump_again);
   self->pumping = FALSE;
 
-  if (busy (self) == 0 && (is_cancelled (self) ||
-                           (self->pending_images.length == 0 && self->pending_pages.length == 0)))
+  if (self->n_jobs == 0 && (is_cancelled (self) || vignette_host_queue_get_n_queued (self->queue) == 0))
     complete (self);
 }
 
@@ -1467,14 +493,17 @@ vignette_run_dispose (GObject *object)
 
   g_assert (self->task == NULL);
 
-  pending_clear (&self->pending_pages);
-  pending_clear (&self->pending_images);
+  g_clear_pointer (&self->queue, vignette_host_queue_free);
+  if (self->fetcher != NULL)
+    g_signal_handlers_disconnect_by_data (self->fetcher, self);
+  g_clear_object (&self->loader);
   g_clear_object (&self->fetcher);
   g_clear_object (&self->saver);
   g_clear_object (&self->thumbnailer);
   g_clear_object (&self->workers);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->output);
+  g_clear_object (&self->export);
 
   G_OBJECT_CLASS (vignette_run_parent_class)->dispose (object);
 }
@@ -1488,6 +517,7 @@ vignette_run_finalize (GObject *object)
   g_clear_pointer (&self->names, vignette_names_free);
   g_clear_pointer (&self->sizes, g_array_unref);
   g_free (self->selector);
+  vignette_settings_clear (&self->settings);
 
   G_OBJECT_CLASS (vignette_run_parent_class)->finalize (object);
 }
@@ -1503,13 +533,13 @@ vignette_run_get_property (GObject    *object,
   switch (prop_id)
     {
     case PROP_JOBS:
-      g_value_set_uint (value, self->jobs);
+      g_value_set_uint (value, self->settings.jobs);
       break;
     case PROP_PER_HOST:
-      g_value_set_uint (value, self->per_host);
+      g_value_set_uint (value, self->settings.per_host);
       break;
     case PROP_RETRIES:
-      g_value_set_uint (value, self->retries);
+      g_value_set_uint (value, self->settings.retries);
       break;
     case PROP_SEQUENTIAL:
       g_value_set_boolean (value, self->sequential);
@@ -1524,13 +554,22 @@ vignette_run_get_property (GObject    *object,
       g_value_set_uint64 (value, self->max_pixels);
       break;
     case PROP_MAX_BYTES:
-      g_value_set_uint64 (value, self->max_bytes);
+      g_value_set_uint64 (value, self->settings.max_bytes);
       break;
     case PROP_TIMEOUT:
-      g_value_set_uint (value, self->timeout);
+      g_value_set_uint (value, self->settings.timeout);
       break;
     case PROP_RETRY_DELAY:
-      g_value_set_uint (value, self->retry_delay);
+      g_value_set_uint (value, self->settings.retry_delay_ms);
+      break;
+    case PROP_LOW_SPEED_LIMIT:
+      g_value_set_uint (value, self->settings.low_speed_limit);
+      break;
+    case PROP_LOW_SPEED_TIME:
+      g_value_set_uint (value, self->settings.low_speed_time);
+      break;
+    case PROP_CA_FILE:
+      g_value_set_string (value, self->settings.ca_file);
       break;
     case PROP_RECURSIVE:
       g_value_set_boolean (value, self->recursive);
@@ -1563,13 +602,13 @@ vignette_run_get_property (GObject    *object,
       g_value_set_double (value, vignette_run_get_fraction (self));
       break;
     case PROP_SAVING:
-      g_value_set_boolean (value, self->n_saving > 0);
+      g_value_set_boolean (value, vignette_run_get_saving (self));
       break;
     case PROP_N_SAVED:
-      g_value_set_uint (value, self->n_saved);
+      g_value_set_uint (value, vignette_run_get_n_saved (self));
       break;
     case PROP_N_TO_SAVE:
-      g_value_set_uint (value, self->n_to_save);
+      g_value_set_uint (value, vignette_run_get_n_to_save (self));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1580,27 +619,56 @@ static void
 set_uint (VignetteRun *self,
           guint       *field,
           guint        value,
-          int          prop_id)
+          GParamSpec  *pspec)
 {
   if (*field == value)
     return;
 
   *field = value;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[prop_id]);
+  g_object_notify_by_pspec (G_OBJECT (self), pspec);
+}
+
+static void
+set_uint64 (VignetteRun *self,
+            guint64     *field,
+            guint64      value,
+            GParamSpec  *pspec)
+{
+  if (*field == value)
+    return;
+
+  *field = value;
+  g_object_notify_by_pspec (G_OBJECT (self), pspec);
 }
 
 static void
 set_boolean (VignetteRun *self,
              gboolean    *field,
              gboolean     value,
-             int          prop_id)
+             GParamSpec  *pspec)
 {
   value = !!value;
   if (*field == value)
     return;
 
   *field = value;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[prop_id]);
+  g_object_notify_by_pspec (G_OBJECT (self), pspec);
+}
+
+static void
+set_string (VignetteRun *self,
+            char       **field,
+            const char  *value,
+            GParamSpec  *pspec)
+{
+  if (value != NULL && *value == '\0')
+    value = NULL;
+  if (g_strcmp0 (*field, value) == 0)
+    return;
+
+  g_free (*field);
+  *field = g_strdup (value);
+  g_object_notify_by_pspec (G_OBJECT (self), pspec);
 }
 
 static void
@@ -1614,58 +682,52 @@ vignette_run_set_property (GObject      *object,
   switch (prop_id)
     {
     case PROP_JOBS:
-      set_uint (self, &self->jobs, g_value_get_uint (value), prop_id);
+      set_uint (self, &self->settings.jobs, g_value_get_uint (value), pspec);
       break;
     case PROP_PER_HOST:
-      set_uint (self, &self->per_host, g_value_get_uint (value), prop_id);
+      set_uint (self, &self->settings.per_host, g_value_get_uint (value), pspec);
       break;
     case PROP_RETRIES:
-      set_uint (self, &self->retries, g_value_get_uint (value), prop_id);
+      set_uint (self, &self->settings.retries, g_value_get_uint (value), pspec);
       break;
     case PROP_SEQUENTIAL:
-      set_boolean (self, &self->sequential, g_value_get_boolean (value), prop_id);
+      set_boolean (self, &self->sequential, g_value_get_boolean (value), pspec);
       break;
     case PROP_SELECTOR:
-      if (g_strcmp0 (self->selector, g_value_get_string (value)) != 0)
-        {
-          g_free (self->selector);
-          self->selector = g_value_dup_string (value);
-          if (self->selector != NULL && *self->selector == '\0')
-            g_clear_pointer (&self->selector, g_free);
-          g_object_notify_by_pspec (object, pspec);
-        }
+      set_string (self, &self->selector, g_value_get_string (value), pspec);
       break;
     case PROP_THREADS:
-      set_uint (self, &self->threads, g_value_get_uint (value), prop_id);
+      set_uint (self, &self->threads, g_value_get_uint (value), pspec);
       break;
     case PROP_MAX_PIXELS:
-      if (self->max_pixels != g_value_get_uint64 (value))
-        {
-          self->max_pixels = g_value_get_uint64 (value);
-          g_object_notify_by_pspec (object, pspec);
-        }
+      set_uint64 (self, &self->max_pixels, g_value_get_uint64 (value), pspec);
       break;
     case PROP_MAX_BYTES:
-      if (self->max_bytes != g_value_get_uint64 (value))
-        {
-          self->max_bytes = g_value_get_uint64 (value);
-          g_object_notify_by_pspec (object, pspec);
-        }
+      set_uint64 (self, &self->settings.max_bytes, g_value_get_uint64 (value), pspec);
       break;
     case PROP_TIMEOUT:
-      set_uint (self, &self->timeout, g_value_get_uint (value), prop_id);
+      set_uint (self, &self->settings.timeout, g_value_get_uint (value), pspec);
       break;
     case PROP_RETRY_DELAY:
-      set_uint (self, &self->retry_delay, g_value_get_uint (value), prop_id);
+      set_uint (self, &self->settings.retry_delay_ms, g_value_get_uint (value), pspec);
+      break;
+    case PROP_LOW_SPEED_LIMIT:
+      set_uint (self, &self->settings.low_speed_limit, g_value_get_uint (value), pspec);
+      break;
+    case PROP_LOW_SPEED_TIME:
+      set_uint (self, &self->settings.low_speed_time, g_value_get_uint (value), pspec);
+      break;
+    case PROP_CA_FILE:
+      set_string (self, &self->settings.ca_file, g_value_get_string (value), pspec);
       break;
     case PROP_RECURSIVE:
-      set_boolean (self, &self->recursive, g_value_get_boolean (value), prop_id);
+      set_boolean (self, &self->recursive, g_value_get_boolean (value), pspec);
       break;
     case PROP_USE_CACHE:
-      set_boolean (self, &self->use_cache, g_value_get_boolean (value), prop_id);
+      set_boolean (self, &self->use_cache, g_value_get_boolean (value), pspec);
       break;
     case PROP_KEEP_THUMBNAILS:
-      set_boolean (self, &self->keep_thumbnails, g_value_get_boolean (value), prop_id);
+      set_boolean (self, &self->keep_thumbnails, g_value_get_boolean (value), pspec);
       break;
     case PROP_FORMAT:
       if (self->format != (VignetteFormat) g_value_get_enum (value))
@@ -1677,6 +739,26 @@ vignette_run_set_property (GObject      *object,
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
+}
+
+/* A numeric property whose range and default are the setting's */
+static GParamSpec *
+setting_uint (VignetteSettingId id)
+{
+  const VignetteSettingRange *range = vignette_setting_get_range (id);
+
+  return g_param_spec_uint (range->name, NULL, NULL, (guint) range->min, (guint) range->max,
+                            (guint) range->value,
+                            G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+}
+
+static GParamSpec *
+setting_uint64 (VignetteSettingId id)
+{
+  const VignetteSettingRange *range = vignette_setting_get_range (id);
+
+  return g_param_spec_uint64 (range->name, NULL, NULL, range->min, range->max, range->value,
+                              G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 }
 
 static void
@@ -1691,14 +773,17 @@ vignette_run_class_init (VignetteRunClass *klass)
   object_class->get_property = vignette_run_get_property;
   object_class->set_property = vignette_run_set_property;
 
-  properties[PROP_JOBS] =
-    g_param_spec_uint ("jobs", NULL, NULL, 1, 256, VIGNETTE_DEFAULT_JOBS, rw);
-  properties[PROP_PER_HOST] =
-    g_param_spec_uint ("per-host", NULL, NULL, 1, 256, VIGNETTE_DEFAULT_PER_HOST, rw);
-  properties[PROP_RETRIES] =
-    g_param_spec_uint ("retries", NULL, NULL, 0, 100, VIGNETTE_DEFAULT_RETRIES, rw);
+  properties[PROP_JOBS] = setting_uint (VIGNETTE_SETTING_JOBS);
+  properties[PROP_PER_HOST] = setting_uint (VIGNETTE_SETTING_PER_HOST);
+  properties[PROP_RETRIES] = setting_uint (VIGNETTE_SETTING_RETRIES);
   properties[PROP_SEQUENTIAL] =
     g_param_spec_boolean ("sequential", NULL, NULL, FALSE, rw);
+  /**
+   * VignetteRun:selector:
+   *
+   * The XPath that selects image addresses on pages; %NULL for the built-in
+   * rules. vignette_run_set_selector() checks it.
+   */
   properties[PROP_SELECTOR] =
     g_param_spec_string ("selector", NULL, NULL, NULL, rw);
   /**
@@ -1706,14 +791,10 @@ vignette_run_class_init (VignetteRunClass *klass)
    *
    * Worker threads for decoding; 0 is one per online CPU.
    */
-  properties[PROP_THREADS] =
-    g_param_spec_uint ("threads", NULL, NULL, 0, 64, 0, rw);
-  properties[PROP_MAX_PIXELS] =
-    g_param_spec_uint64 ("max-pixels", NULL, NULL, 1, G_MAXUINT64, VIGNETTE_DEFAULT_MAX_PIXELS, rw);
-  properties[PROP_MAX_BYTES] =
-    g_param_spec_uint64 ("max-bytes", NULL, NULL, 1, G_MAXUINT32, VIGNETTE_DEFAULT_MAX_BYTES, rw);
-  properties[PROP_TIMEOUT] =
-    g_param_spec_uint ("timeout", NULL, NULL, 1, 3600, VIGNETTE_DEFAULT_TIMEOUT, rw);
+  properties[PROP_THREADS] = setting_uint (VIGNETTE_SETTING_THREADS);
+  properties[PROP_MAX_PIXELS] = setting_uint64 (VIGNETTE_SETTING_MAX_PIXELS);
+  properties[PROP_MAX_BYTES] = setting_uint64 (VIGNETTE_SETTING_MAX_BYTES);
+  properties[PROP_TIMEOUT] = setting_uint (VIGNETTE_SETTING_TIMEOUT);
   /**
    * VignetteRun:retry-delay:
    *
@@ -1721,6 +802,21 @@ vignette_run_class_init (VignetteRunClass *klass)
    */
   properties[PROP_RETRY_DELAY] =
     g_param_spec_uint ("retry-delay", NULL, NULL, 0, 60000, 500, rw);
+  /**
+   * VignetteRun:low-speed-limit:
+   *
+   * Bytes a second under which, for #VignetteRun:low-speed-time seconds,
+   * a download fails; 0 turns the check off.
+   */
+  properties[PROP_LOW_SPEED_LIMIT] = setting_uint (VIGNETTE_SETTING_LOW_SPEED_LIMIT);
+  properties[PROP_LOW_SPEED_TIME] = setting_uint (VIGNETTE_SETTING_LOW_SPEED_TIME);
+  /**
+   * VignetteRun:ca-file:
+   *
+   * A PEM file of certificate authorities to trust instead of the system's.
+   */
+  properties[PROP_CA_FILE] =
+    g_param_spec_string ("ca-file", NULL, NULL, NULL, rw);
   properties[PROP_RECURSIVE] =
     g_param_spec_boolean ("recursive", NULL, NULL, FALSE, rw);
   properties[PROP_USE_CACHE] =
@@ -1745,7 +841,8 @@ vignette_run_class_init (VignetteRunClass *klass)
    * VignetteRun:saving:
    *
    * Whether vignette_run_save_async() is writing; #VignetteRun:n-saved of
-   * #VignetteRun:n-to-save images are written so far.
+   * #VignetteRun:n-to-save images are written so far. The figures are those
+   * of the run's latest #VignetteExport.
    */
   properties[PROP_SAVING] =
     g_param_spec_boolean ("saving", NULL, NULL, FALSE, ro);
@@ -1760,27 +857,43 @@ vignette_run_class_init (VignetteRunClass *klass)
 static void
 vignette_run_init (VignetteRun *self)
 {
-  self->jobs = VIGNETTE_DEFAULT_JOBS;
-  self->per_host = VIGNETTE_DEFAULT_PER_HOST;
-  self->retries = VIGNETTE_DEFAULT_RETRIES;
+  vignette_settings_init (&self->settings);
   self->max_pixels = VIGNETTE_DEFAULT_MAX_PIXELS;
-  self->max_bytes = VIGNETTE_DEFAULT_MAX_BYTES;
-  self->timeout = VIGNETTE_DEFAULT_TIMEOUT;
-  self->retry_delay = 500;
   self->use_cache = TRUE;
   self->format = VIGNETTE_FORMAT_PNG;
   self->sizes = g_array_new (FALSE, FALSE, sizeof (guint));
   g_array_append_vals (self->sizes, default_sizes, G_N_ELEMENTS (default_sizes));
   self->items = g_list_store_new (VIGNETTE_TYPE_ITEM);
   self->names = vignette_names_new ();
-  pending_init (&self->pending_pages);
-  pending_init (&self->pending_images);
+  self->queue = vignette_host_queue_new (self->settings.jobs, self->settings.per_host, 1, g_object_unref);
 }
 
 VignetteRun *
 vignette_run_new (void)
 {
   return g_object_new (VIGNETTE_TYPE_RUN, NULL);
+}
+
+/**
+ * vignette_run_set_selector:
+ * @selector: (nullable): an XPath selecting image addresses, or %NULL (or
+ *   "") for the built-in rules
+ *
+ * Returns: %FALSE, with a sentence that says why, when @selector is not an
+ *   XPath expression libxml2 accepts; the selector is then unchanged
+ */
+gboolean
+vignette_run_set_selector (VignetteRun  *self,
+                           const char   *selector,
+                           GError      **error)
+{
+  g_return_val_if_fail (VIGNETTE_IS_RUN (self), FALSE);
+
+  if (selector != NULL && *selector != '\0' && !vignette_selector_check (selector, error))
+    return FALSE;
+
+  g_object_set (self, "selector", selector, NULL);
+  return TRUE;
 }
 
 /**
@@ -1808,7 +921,7 @@ vignette_run_add_source (VignetteRun  *self,
     return FALSE;
 
   for (guint i = 0; i < items->len; i++)
-    pending_push (&self->pending_pages, g_ptr_array_index (items, i), FALSE);
+    enqueue (self, g_ptr_array_index (items, i));
 
   g_list_store_splice (self->items, g_list_model_get_n_items (G_LIST_MODEL (self->items)), 0,
                        items->pdata, items->len);
@@ -1870,21 +983,21 @@ gboolean
 vignette_run_get_saving (VignetteRun *self)
 {
   g_return_val_if_fail (VIGNETTE_IS_RUN (self), FALSE);
-  return self->n_saving > 0;
+  return self->export != NULL && vignette_export_get_running (self->export);
 }
 
 guint
 vignette_run_get_n_saved (VignetteRun *self)
 {
   g_return_val_if_fail (VIGNETTE_IS_RUN (self), 0);
-  return self->n_saved;
+  return self->export ? vignette_export_get_n_saved (self->export) : 0;
 }
 
 guint
 vignette_run_get_n_to_save (VignetteRun *self)
 {
   g_return_val_if_fail (VIGNETTE_IS_RUN (self), 0);
-  return self->n_to_save;
+  return self->export ? vignette_export_get_n_to_save (self->export) : 0;
 }
 
 double
@@ -1901,6 +1014,15 @@ vignette_run_get_fraction (VignetteRun *self)
   return MIN (1.0, (double) (self->n_done + self->n_failed + self->n_cancelled) / n_items);
 }
 
+static int
+compare_uint_desc (gconstpointer a,
+                   gconstpointer b)
+{
+  guint x = *(const guint *) a, y = *(const guint *) b;
+
+  return (x < y) - (x > y);
+}
+
 void
 vignette_run_set_sizes (VignetteRun *self,
                         const guint *sizes,
@@ -1911,14 +1033,7 @@ vignette_run_set_sizes (VignetteRun *self,
 
   g_array_set_size (self->sizes, 0);
   g_array_append_vals (self->sizes, sizes, n_sizes);
-  for (guint i = 0; i < self->sizes->len; i++)
-    for (guint j = i + 1; j < self->sizes->len; j++)
-      if (g_array_index (self->sizes, guint, j) > g_array_index (self->sizes, guint, i))
-        {
-          guint swap = g_array_index (self->sizes, guint, i);
-          g_array_index (self->sizes, guint, i) = g_array_index (self->sizes, guint, j);
-          g_array_index (self->sizes, guint, j) = swap;
-        }
+  g_array_sort (self->sizes, compare_uint_desc);
 }
 
 const guint *
@@ -1967,13 +1082,35 @@ vignette_run_get_thumbnailer (VignetteRun *self)
   return self->thumbnailer;
 }
 
+static gboolean
+fetcher_matches (VignetteFetcher        *fetcher,
+                 const VignetteSettings *settings)
+{
+  const VignetteSettings *had = g_object_get_data (G_OBJECT (fetcher), "vignette-settings");
+
+  return had != NULL && memcmp (had, settings, G_STRUCT_OFFSET (VignetteSettings, ca_file)) == 0 &&
+         g_strcmp0 (had->ca_file, settings->ca_file) == 0;
+}
+
+static void
+free_settings (gpointer data)
+{
+  vignette_settings_clear (data);
+  g_free (data);
+}
+
 /* The pipeline is made from the settings when a run starts; a second
  * execution (after "Retry Failed") reuses the connections. */
 static void
 setup_pipeline (VignetteRun *self)
 {
-  guint jobs = self->sequential ? 1 : self->jobs;
-  guint per_host = self->sequential ? 1 : self->per_host;
+  VignetteSettings settings;
+  const VignetteCacheFlavor *flavor;
+  guint max_decoding;
+
+  vignette_settings_copy (&settings, &self->settings);
+  if (self->sequential)
+    settings.jobs = settings.per_host = 1;
 
   vignette_run_get_thumbnailer (self);
   vignette_workers_set_n_threads (self->workers, self->threads);
@@ -1982,23 +1119,49 @@ setup_pipeline (VignetteRun *self)
   vignette_thumbnailer_set_format (self->thumbnailer, self->format, self->output == NULL);
   vignette_thumbnailer_set_max_pixels (self->thumbnailer, self->max_pixels);
 
-  if (self->fetcher == NULL ||
-      vignette_fetcher_get_max_connections (self->fetcher) != jobs ||
-      vignette_fetcher_get_max_per_host (self->fetcher) != per_host)
+  if (self->fetcher == NULL || !fetcher_matches (self->fetcher, &settings))
     {
+      VignetteSettings *kept = g_new0 (VignetteSettings, 1);
+
+      if (self->fetcher != NULL)
+        g_signal_handlers_disconnect_by_data (self->fetcher, self);
+      g_clear_object (&self->loader);
       g_clear_object (&self->fetcher);
-      self->fetcher = vignette_fetcher_new (jobs, per_host);
+      self->fetcher = vignette_fetcher_new (&settings);
+      vignette_settings_copy (kept, &settings);
+      g_object_set_data_full (G_OBJECT (self->fetcher), "vignette-settings", kept, free_settings);
+      g_signal_connect (self->fetcher, "protocol-learned", G_CALLBACK (on_protocol_learned), self);
+      self->loader = vignette_loader_new (self->fetcher, settings.max_bytes, settings.max_page_bytes);
     }
-  g_object_set (self->fetcher,
-                "retries", self->retries,
-                "max-bytes", self->max_bytes,
-                "timeout", self->timeout,
-                "retry-delay", self->retry_delay,
-                NULL);
 
   g_clear_object (&self->saver);
   if (self->output != NULL)
     self->saver = vignette_saver_new (self->output);
+
+  /* Downloaded originals that may wait for a worker before downloads pause.
+   * Two per thread left the connections idle whenever the network and the
+   * CPU ran at about the same pace (a burst of arrivals filled the queue);
+   * four absorb that and still bound memory to a few tens of megabytes. */
+  max_decoding = self->sequential ? 1 : 4 * vignette_workers_get_n_threads (self->workers);
+  vignette_host_queue_set_limits (self->queue, settings.jobs, settings.per_host, max_decoding);
+
+  flavor = vignette_cache_flavor_for_size (g_array_index (self->sizes, guint, 0));
+  self->job_context.loader = self->loader;
+  self->job_context.thumbnailer = self->thumbnailer;
+  self->job_context.workers = self->workers;
+  self->job_context.saver = self->saver;
+  self->job_context.queue = self->queue;
+  self->job_context.selector = self->selector;
+  self->job_context.recursive = self->recursive;
+  self->job_context.use_cache = self->use_cache;
+  /* VIGNETTE_STREAM_DECODE=0: the whole body first, then the decode (for
+   * the benchmarks, which compare both) */
+  self->job_context.stream_images = g_strcmp0 (g_getenv ("VIGNETTE_STREAM_DECODE"), "0") != 0;
+  self->job_context.cache_flavor = self->use_cache && flavor ? flavor->name : NULL;
+  self->job_context.released = on_released;
+  self->job_context.released_data = self;
+
+  vignette_settings_clear (&settings);
 }
 
 void
@@ -2007,6 +1170,8 @@ vignette_run_execute_async (VignetteRun         *self,
                             GAsyncReadyCallback  callback,
                             gpointer             user_data)
 {
+  GSource *source;
+
   g_return_if_fail (VIGNETTE_IS_RUN (self));
   g_return_if_fail (self->task == NULL);
 
@@ -2030,14 +1195,11 @@ vignette_run_execute_async (VignetteRun         *self,
 
   /* Started from the main loop rather than from here, so that the caller
    * has connected to the model before the first change */
-  {
-    GSource *source = g_idle_source_new ();
-
-    g_source_set_callback (source, pump_idle, g_object_ref (self), g_object_unref);
-    g_source_set_static_name (source, "[vignette] run start");
-    g_source_attach (source, g_task_get_context (self->task));
-    g_source_unref (source);
-  }
+  source = g_idle_source_new ();
+  g_source_set_callback (source, pump_idle, g_object_ref (self), g_object_unref);
+  g_source_set_static_name (source, "[vignette] run start");
+  g_source_attach (source, g_task_get_context (self->task));
+  g_source_unref (source);
 }
 
 gboolean
@@ -2081,10 +1243,7 @@ vignette_run_retry_failed (VignetteRun *self)
         self->n_cancelled--;
 
       vignette_item_reset (item);
-      if (vignette_item_get_kind (item) == VIGNETTE_ITEM_KIND_IMAGE)
-        pending_push (&self->pending_images, item, FALSE);
-      else
-        pending_push (&self->pending_pages, item, FALSE);
+      enqueue (self, item);
       n_retried++;
     }
 
@@ -2113,6 +1272,7 @@ vignette_run_get_stats (VignetteRun      *self,
   stats->n_cancelled = self->n_cancelled;
   stats->n_pages = self->n_pages_seen;
   stats->n_from_cache = self->n_from_cache;
+  stats->n_retries = self->n_retries;
   if (self->workers != NULL)
     {
       stats->worker_seconds = vignette_workers_get_busy_seconds (self->workers) - self->worker_seconds_at_start;
@@ -2123,7 +1283,6 @@ vignette_run_get_stats (VignetteRun      *self,
     {
       stats->peak_requests = vignette_fetcher_get_peak_active (self->fetcher);
       stats->bytes_received = vignette_fetcher_get_bytes_received (self->fetcher);
-      stats->n_retries = vignette_fetcher_get_n_retries (self->fetcher);
     }
   if (self->saver != NULL)
     stats->n_files_written = vignette_saver_get_n_files (self->saver);
@@ -2131,166 +1290,32 @@ vignette_run_get_stats (VignetteRun      *self,
 
 /* Saving what a run keeps in memory (the window's "Save Thumbnails…") ------- */
 
-typedef struct {
-  VignetteRun   *run;
-  VignetteSaver *saver;
-  VignetteFormat format;
-  GArray        *sizes;
-  GPtrArray     *items;   /* what is left to save */
-  guint          next;
-  guint          in_flight;
-  guint          n_saved;
-  guint          n_failed;
-  GError        *first_error;
-} SaveJob;
-
 static void
-save_job_free (gpointer data)
+on_export_notify (GObject    *object,
+                  GParamSpec *pspec,
+                  gpointer    data)
 {
-  SaveJob *job = data;
+  VignetteRun *self = data;
 
-  g_object_unref (job->run);
-  g_object_unref (job->saver);
-  g_array_unref (job->sizes);
-  g_ptr_array_unref (job->items);
-  g_clear_error (&job->first_error);
-  g_free (job);
-}
-
-static void save_job_pump (GTask *task);
-
-static void
-save_job_item_done (GTask        *task,
-                    const GError *error)
-{
-  SaveJob *job = g_task_get_task_data (task);
-
-  job->in_flight--;
-  if (error == NULL)
-    {
-      job->n_saved++;
-      job->run->n_saved++;
-      g_object_notify_by_pspec (G_OBJECT (job->run), properties[PROP_N_SAVED]);
-    }
-  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    {
-      job->n_failed++;
-      if (job->first_error == NULL)
-        job->first_error = g_error_copy (error);
-    }
-
-  save_job_pump (task);
+  if (g_str_equal (pspec->name, "running"))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SAVING]);
+  else if (g_str_equal (pspec->name, "n-saved"))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_SAVED]);
 }
 
 static void
-on_job_saved (GObject      *source,
-              GAsyncResult *result,
-              gpointer      data)
+on_exported (GObject      *source,
+             GAsyncResult *result,
+             gpointer      data)
 {
   g_autoptr(GTask) task = data;
-  g_autoptr(GError) error = NULL;
+  GError *error = NULL;
+  guint n_saved = vignette_export_run_finish (VIGNETTE_EXPORT (source), result, &error);
 
-  vignette_saver_save_finish (VIGNETTE_SAVER (source), result, &error);
-  save_job_item_done (task, error);
-}
-
-/* Keeps only the sizes the user asked to save */
-static VignetteThumbnails *
-filter_sizes (VignetteThumbnails *in,
-              GArray             *sizes)
-{
-  VignetteThumbnails *out = vignette_thumbnails_new (vignette_thumbnails_get_original_width (in),
-                                                     vignette_thumbnails_get_original_height (in),
-                                                     vignette_thumbnails_get_format_name (in),
-                                                     vignette_thumbnails_get_mime_type (in),
-                                                     vignette_thumbnails_get_encoding (in));
-
-  for (guint i = 0; i < vignette_thumbnails_get_n_sizes (in); i++)
-    {
-      const VignetteThumbnail *thumbnail = vignette_thumbnails_get_nth (in, i);
-
-      for (guint j = 0; j < sizes->len; j++)
-        if (g_array_index (sizes, guint, j) == thumbnail->size)
-          vignette_thumbnails_add (out, thumbnail->size, thumbnail->width, thumbnail->height,
-                                   thumbnail->bytes);
-    }
-
-  return out;
-}
-
-static void
-on_job_reencoded (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      data)
-{
-  g_autoptr(GTask) task = NULL;
-  Op *op = data;
-  SaveJob *job;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(VignetteThumbnails) thumbnails = NULL;
-
-  task = G_TASK (g_steal_pointer (&op->extra));
-  job = g_task_get_task_data (task);
-
-  thumbnails = vignette_thumbnailer_reencode_finish (VIGNETTE_THUMBNAILER (source), result, &error);
-  if (thumbnails == NULL)
-    {
-      op_free (op);
-      save_job_item_done (task, error);
-      return;
-    }
-
-  vignette_saver_save_async (job->saver, thumbnails, vignette_item_get_save_name (op->item),
-                             g_task_get_cancellable (task), on_job_saved, g_object_ref (task));
-  op_free (op);
-}
-
-static void
-save_job_pump (GTask *task)
-{
-  SaveJob *job = g_task_get_task_data (task);
-  guint limit = 2 * vignette_workers_get_n_threads (job->run->workers);
-
-  while (job->in_flight < limit && job->next < job->items->len &&
-         !g_cancellable_is_cancelled (g_task_get_cancellable (task)))
-    {
-      VignetteItem *item = g_ptr_array_index (job->items, job->next++);
-      VignetteThumbnails *kept = vignette_item_get_thumbnails (item);
-      g_autoptr(VignetteThumbnails) filtered = NULL;
-      Op *op;
-
-      if (kept == NULL)
-        continue;
-
-      filtered = filter_sizes (kept, job->sizes);
-      if (vignette_thumbnails_get_n_sizes (filtered) == 0)
-        continue;
-
-      job->in_flight++;
-      op = op_new (job->run, item);
-      op->extra = G_OBJECT (g_object_ref (task));
-      vignette_thumbnailer_reencode_async (job->run->thumbnailer, filtered, job->format,
-                                           g_task_get_cancellable (task), on_job_reencoded, op);
-    }
-
-  if (job->in_flight > 0)
-    return;
-
-  job->run->n_saving--;
-  if (job->run->n_saving == 0)
-    g_object_notify_by_pspec (G_OBJECT (job->run), properties[PROP_SAVING]);
-
-  if (g_cancellable_is_cancelled (g_task_get_cancellable (task)))
-    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Saving was cancelled."));
-  else if (job->first_error != NULL)
-    g_task_return_new_error (task, VIGNETTE_ERROR, VIGNETTE_ERROR_SAVE,
-                             g_dngettext (GETTEXT_PACKAGE,
-                                          "%u image could not be saved: %s",
-                                          "%u images could not be saved: %s",
-                                          job->n_failed),
-                             job->n_failed, job->first_error->message);
+  if (error != NULL)
+    g_task_return_error (task, error);
   else
-    g_task_return_int (task, job->n_saved);
+    g_task_return_int (task, n_saved);
 }
 
 /**
@@ -2298,7 +1323,8 @@ save_job_pump (GTask *task)
  * @sizes: which of the run's sizes to save
  *
  * Saves the thumbnails that a run with #VignetteRun:keep-thumbnails holds,
- * in @format, as DIR/<size>/<name>.<ext>.
+ * in @format, as DIR/<size>/<name>.<ext>, through a #VignetteExport whose
+ * progress the run's #VignetteRun:saving and #VignetteRun:n-saved follow.
  */
 void
 vignette_run_save_async (VignetteRun         *self,
@@ -2310,51 +1336,27 @@ vignette_run_save_async (VignetteRun         *self,
                          GAsyncReadyCallback  callback,
                          gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
-  SaveJob *job;
-  guint n_items;
+  GTask *task;
 
   g_return_if_fail (VIGNETTE_IS_RUN (self));
   g_return_if_fail (G_IS_FILE (directory));
+  g_return_if_fail (!vignette_run_get_saving (self));
 
-  vignette_run_get_thumbnailer (self);
-
-  job = g_new0 (SaveJob, 1);
-  job->run = g_object_ref (self);
-  job->saver = vignette_saver_new (directory);
-  job->format = format;
-  job->sizes = g_array_new (FALSE, FALSE, sizeof (guint));
-  g_array_append_vals (job->sizes, sizes, n_sizes);
-  job->items = g_ptr_array_new_with_free_func (g_object_unref);
-
-  n_items = g_list_model_get_n_items (G_LIST_MODEL (self->items));
-  for (guint i = 0; i < n_items; i++)
-    {
-      VignetteItem *item = g_list_model_get_item (G_LIST_MODEL (self->items), i);
-
-      if (vignette_item_get_thumbnails (item) != NULL)
-        g_ptr_array_add (job->items, item);
-      else
-        g_object_unref (item);
-    }
+  if (self->export != NULL)
+    g_signal_handlers_disconnect_by_data (self->export, self);
+  g_clear_object (&self->export);
+  self->export = vignette_export_new (G_LIST_MODEL (self->items), vignette_run_get_thumbnailer (self),
+                                      directory, format, sizes, n_sizes);
+  g_signal_connect (self->export, "notify", G_CALLBACK (on_export_notify), self);
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, vignette_run_save_async);
-  g_task_set_task_data (task, job, save_job_free);
 
   g_object_freeze_notify (G_OBJECT (self));
-  if (self->n_saving++ == 0)
-    {
-      self->n_saved = 0;
-      self->n_to_save = 0;
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SAVING]);
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_SAVED]);
-    }
-  self->n_to_save += job->items->len;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_SAVED]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_TO_SAVE]);
+  vignette_export_run_async (self->export, cancellable, on_exported, task);
   g_object_thaw_notify (G_OBJECT (self));
-
-  save_job_pump (task);
 }
 
 /**
@@ -2374,4 +1376,16 @@ vignette_run_save_finish (VignetteRun   *self,
   /* Not inside MAX (), which would evaluate it twice */
   n_saved = g_task_propagate_int (G_TASK (result), error);
   return n_saved > 0 ? (guint) n_saved : 0;
+}
+
+/**
+ * vignette_run_get_export:
+ *
+ * Returns: (transfer none) (nullable): the latest "Save Thumbnails…" job
+ */
+VignetteExport *
+vignette_run_get_export (VignetteRun *self)
+{
+  g_return_val_if_fail (VIGNETTE_IS_RUN (self), NULL);
+  return self->export;
 }

@@ -6,6 +6,7 @@
 #include <gio/gio.h>
 
 #include "vignette-enums.h"
+#include "vignette-export.h"
 #include "vignette-item.h"
 #include "vignette-thumbnailer.h"
 
@@ -37,6 +38,9 @@ gboolean      vignette_run_add_source         (VignetteRun          *self,
                                                const char           *text,
                                                int                   first_page,
                                                int                   last_page,
+                                               GError              **error);
+gboolean      vignette_run_set_selector       (VignetteRun          *self,
+                                               const char           *selector,
                                                GError              **error);
 GListModel   *vignette_run_get_items          (VignetteRun          *self);
 gboolean      vignette_run_get_running        (VignetteRun          *self);
@@ -78,5 +82,6 @@ void          vignette_run_save_async         (VignetteRun          *self,
 guint         vignette_run_save_finish        (VignetteRun          *self,
                                                GAsyncResult         *result,
                                                GError              **error);
+VignetteExport *vignette_run_get_export       (VignetteRun          *self);
 
 G_END_DECLS

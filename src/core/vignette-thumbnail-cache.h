@@ -4,6 +4,9 @@
 #pragma once
 
 #include <gdk-pixbuf/gdk-pixbuf.h>
+#include <gio/gio.h>
+
+#include "vignette-thumbnails.h"
 
 G_BEGIN_DECLS
 
@@ -25,5 +28,17 @@ GBytes                    *vignette_cache_encode            (GdkPixbuf   *pixbuf
                                                              int          original_width,
                                                              int          original_height,
                                                              GError     **error);
+
+void                       vignette_cache_store_async       (VignetteThumbnails  *thumbnails,
+                                                             const char          *uri,
+                                                             GCancellable        *cancellable,
+                                                             GAsyncReadyCallback  callback,
+                                                             gpointer             user_data);
+void                       vignette_cache_mark_failed_async (const char          *uri,
+                                                             guint64              mtime,
+                                                             GCancellable        *cancellable,
+                                                             GAsyncReadyCallback  callback,
+                                                             gpointer             user_data);
+void                       vignette_cache_write_finish      (GAsyncResult        *result);
 
 G_END_DECLS

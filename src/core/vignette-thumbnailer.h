@@ -6,6 +6,8 @@
 #include <gdk-pixbuf/gdk-pixbuf.h>
 #include <gio/gio.h>
 
+#include "vignette-decode-stream.h"
+#include "vignette-decoder.h"
 #include "vignette-enums.h"
 #include "vignette-thumbnails.h"
 #include "vignette-workers.h"
@@ -35,6 +37,9 @@ typedef struct {
   guint64               cache_mtime;  /* …and this modification time */
   gboolean              from_cache;   /* the data is a cache entry for cache_uri and cache_mtime:
                                        * check it, and make no new entries */
+  VignetteDecoder      *decoder;      /* the whole image was written to it already (it
+                                       * was decoded as it downloaded): finish it rather
+                                       * than decode data */
 } VignetteThumbnailParams;
 
 VignetteThumbnails  *vignette_make_thumbnails               (GBytes                        *data,
@@ -72,6 +77,11 @@ void                 vignette_thumbnailer_process_async     (VignetteThumbnailer
                                                              const char                    *cache_uri,
                                                              guint64                        cache_mtime,
                                                              gboolean                       from_cache,
+                                                             GCancellable                  *cancellable,
+                                                             GAsyncReadyCallback            callback,
+                                                             gpointer                       user_data);
+VignetteDecodeStream *vignette_thumbnailer_stream_new       (VignetteThumbnailer           *self,
+                                                             const char                    *display_name,
                                                              GCancellable                  *cancellable,
                                                              GAsyncReadyCallback            callback,
                                                              gpointer                       user_data);

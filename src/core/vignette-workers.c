@@ -27,6 +27,7 @@ struct _VignetteWorkers
   guint        n_threads;
 
   GMutex       stats_lock;
+  guint        n_named;     /* worker threads numbered so far */
   gint64       busy_usec;
   guint        n_busy;
   guint        peak_busy;
@@ -35,9 +36,37 @@ struct _VignetteWorkers
 G_DEFINE_FINAL_TYPE (VignetteWorkers, vignette_workers, G_TYPE_OBJECT)
 
 typedef struct {
-  GTask           *task;
+  GTask           *task;   /* or NULL for a plain function */
   GTaskThreadFunc  func;
+  GFunc            plain;
+  gpointer         data;
 } Job;
+
+typedef struct {
+  gint64 start;
+  gint64 end;
+  guint  worker;
+} JobTimes;
+
+static G_DEFINE_QUARK (vignette-worker-times, job_times)
+
+/* Which worker this thread is, from 1, for timelines and traces */
+static guint
+worker_number (VignetteWorkers *self)
+{
+  static __thread guint number;
+  static __thread gpointer numbered_by;
+
+  if (numbered_by != self)
+    {
+      g_mutex_lock (&self->stats_lock);
+      number = ++self->n_named;
+      g_mutex_unlock (&self->stats_lock);
+      numbered_by = self;
+    }
+
+  return number;
+}
 
 /* Workers yield to the main thread. With as many workers as cores, a main
  * loop that wakes up for a network event would otherwise wait for a time
@@ -77,10 +106,35 @@ run_job (gpointer data,
 {
   VignetteWorkers *self = user_data;
   Job *job = data;
+  JobTimes *times = g_new0 (JobTimes, 1);
   gint64 begin;
 
   lower_thread_priority ();
   begin = g_get_monotonic_time ();
+  times->start = begin;
+  times->worker = worker_number (self);
+
+  if (job->task == NULL)
+    {
+      g_free (times);
+      g_mutex_lock (&self->stats_lock);
+      self->n_busy++;
+      self->peak_busy = MAX (self->peak_busy, self->n_busy);
+      g_mutex_unlock (&self->stats_lock);
+
+      job->plain (job->data, self);
+
+      g_mutex_lock (&self->stats_lock);
+      self->n_busy--;
+      self->busy_usec += g_get_monotonic_time () - begin;
+      g_mutex_unlock (&self->stats_lock);
+      g_free (job);
+      return;
+    }
+
+  /* Before the function runs: once it returns a result, the task may be
+   * handed to its callback at any moment */
+  g_object_set_qdata_full (G_OBJECT (job->task), job_times_quark (), times, g_free);
 
   g_mutex_lock (&self->stats_lock);
   self->n_busy++;
@@ -92,9 +146,11 @@ run_job (gpointer data,
              g_task_get_task_data (job->task),
              g_task_get_cancellable (job->task));
 
+  times->end = g_get_monotonic_time ();
+
   g_mutex_lock (&self->stats_lock);
   self->n_busy--;
-  self->busy_usec += g_get_monotonic_time () - begin;
+  self->busy_usec += times->end - begin;
   g_mutex_unlock (&self->stats_lock);
 
   /* The last reference may be dropped here; GTask then defers the callback
@@ -232,4 +288,75 @@ vignette_workers_get_peak_busy (VignetteWorkers *self)
   g_mutex_unlock (&self->stats_lock);
 
   return peak;
+}
+
+/**
+ * vignette_workers_get_times:
+ * @result: a task that ran on the workers, in its callback
+ * @start: (out): when a worker took it
+ * @end: (out): when the worker was done with it; the callback may run a
+ *   moment before the worker records that, and then gets the time of the
+ *   call
+ * @worker: (out): which worker, from 1
+ *
+ * Returns: whether the task ran on a worker
+ */
+gboolean
+vignette_workers_get_times (GAsyncResult *result,
+                            gint64       *start,
+                            gint64       *end,
+                            guint        *worker)
+{
+  JobTimes *times = g_object_get_qdata (G_OBJECT (result), job_times_quark ());
+
+  if (times == NULL)
+    return FALSE;
+
+  *start = times->start;
+  *end = times->end ? times->end : g_get_monotonic_time ();
+  *worker = times->worker;
+  return TRUE;
+}
+
+/**
+ * vignette_workers_run_func:
+ * @func: called on a worker thread with @data and the workers
+ *
+ * Runs a plain function on the pool, for work that keeps its own state
+ * between calls (an image decoded as it downloads); it counts in the
+ * workers' figures like a task.
+ */
+void
+vignette_workers_run_func (VignetteWorkers *self,
+                           GFunc            func,
+                           gpointer         data)
+{
+  Job *job;
+
+  g_return_if_fail (VIGNETTE_IS_WORKERS (self));
+
+  job = g_new0 (Job, 1);
+  job->plain = func;
+  job->data = data;
+  g_thread_pool_push (self->pool, job, NULL);
+}
+
+/**
+ * vignette_workers_record_times:
+ *
+ * From a worker thread: says that @task's work ran from @start to now on
+ * this worker, for vignette_workers_get_times(); for work done in pieces
+ * by vignette_workers_run_func().
+ */
+void
+vignette_workers_record_times (VignetteWorkers *self,
+                               GTask           *task,
+                               gint64           start)
+{
+  JobTimes *times = g_new0 (JobTimes, 1);
+
+  times->start = start;
+  times->end = g_get_monotonic_time ();
+  times->worker = worker_number (self);
+  g_object_set_qdata_full (G_OBJECT (task), job_times_quark (), times, g_free);
 }

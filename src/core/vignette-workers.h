@@ -18,9 +18,19 @@ void             vignette_workers_set_n_threads   (VignetteWorkers *self,
 void             vignette_workers_run             (VignetteWorkers *self,
                                                    GTask           *task,
                                                    GTaskThreadFunc  func);
+void             vignette_workers_run_func        (VignetteWorkers *self,
+                                                   GFunc            func,
+                                                   gpointer         data);
+void             vignette_workers_record_times    (VignetteWorkers *self,
+                                                   GTask           *task,
+                                                   gint64           start);
 guint            vignette_workers_get_n_pending   (VignetteWorkers *self);
 double           vignette_workers_get_busy_seconds (VignetteWorkers *self);
 guint            vignette_workers_get_peak_busy   (VignetteWorkers *self);
 guint            vignette_default_n_threads       (void);
+gboolean         vignette_workers_get_times       (GAsyncResult    *result,
+                                                   gint64          *start,
+                                                   gint64          *end,
+                                                   guint           *worker);
 
 G_END_DECLS

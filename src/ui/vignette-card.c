@@ -13,6 +13,7 @@
 
 #include <glib/gi18n.h>
 
+#include "vignette-backed-paintable.h"
 #include "vignette-card.h"
 #include "vignette-thumb-frame.h"
 #include "vignette-ui.h"
@@ -78,12 +79,32 @@ cancel_load (VignetteCard *self)
   self->loading_size = 0;
 }
 
+/* The spinner of a card whose image is done but whose texture is not ready
+ * (decoded on a worker, or dropped while the card was off screen) */
+static void
+show_busy_placeholder (VignetteCard *self,
+                       gboolean      busy)
+{
+  gtk_widget_set_visible (GTK_WIDGET (self->state_icon), !busy);
+  gtk_widget_set_visible (GTK_WIDGET (self->spinner), busy);
+  gtk_spinner_set_spinning (self->spinner, busy);
+  gtk_widget_set_visible (GTK_WIDGET (self->progress_bar), FALSE);
+}
+
+/* Never a blank card: without a texture the placeholder shows, with the
+ * spinner when the image is done and only its texture is on its way */
 static void
 drop_texture (VignetteCard *self)
 {
   cancel_load (self);
   gtk_picture_set_paintable (self->picture, NULL);
   self->shown_size = 0;
+
+  if (self->item != NULL && vignette_item_get_state (self->item) == VIGNETTE_ITEM_STATE_DONE)
+    {
+      show_busy_placeholder (self, TRUE);
+      show_page (self, "placeholder", FALSE);
+    }
 }
 
 static void
@@ -92,7 +113,22 @@ show_texture (VignetteCard *self,
               guint         size,
               gboolean      animate)
 {
-  gtk_picture_set_paintable (self->picture, GDK_PAINTABLE (texture));
+  VignetteThumbnails *thumbnails = vignette_item_get_thumbnails (self->item);
+
+  /* A PNG thumbnail is what the engine makes of an image with transparency:
+   * drawn over a checkerboard, it does not vanish into the card */
+  if (thumbnails != NULL && vignette_thumbnails_get_encoding (thumbnails) == VIGNETTE_FORMAT_PNG)
+    {
+      g_autoptr(GdkPaintable) backed = vignette_backed_paintable_new (GDK_PAINTABLE (texture));
+
+      gtk_picture_set_paintable (self->picture, backed);
+    }
+  else
+    gtk_picture_set_paintable (self->picture, GDK_PAINTABLE (texture));
+
+  /* The spinner keeps turning while the placeholder fades out (a stopped
+   * one draws nothing: the card would flash blank); once its page is
+   * hidden it is unmapped and costs nothing */
   self->shown_size = size;
   show_page (self, "picture", animate);
 }
@@ -137,6 +173,7 @@ on_texture_loaded (GObject      *source,
           g_warning ("A thumbnail of %s could not be decoded: %s",
                      vignette_item_get_uri (self->item), error->message);
           gtk_image_set_from_icon_name (self->state_icon, "image-missing-symbolic");
+          show_busy_placeholder (self, FALSE);
           show_page (self, "placeholder", FALSE);
         }
     }
@@ -182,6 +219,13 @@ update_texture (VignetteCard *self)
       return;
     }
 
+  /* Nothing of another size to show meanwhile: the spinner */
+  if (self->shown_size == 0)
+    {
+      show_busy_placeholder (self, TRUE);
+      show_page (self, "placeholder", FALSE);
+    }
+
   load = g_new0 (Load, 1);
   g_set_weak_pointer (&load->card, self);
   load->load = g_cancellable_new ();
@@ -201,6 +245,49 @@ update_sizes (VignetteCard *self)
   gtk_label_set_lines (self->status_label, self->size >= 300 ? 4 : self->size >= 200 ? 3 : 2);
 }
 
+/* What a screen reader says of the card: "photo.jpg, Downloading…". The
+ * grid cell around the card is what has the focus: it says the same (GTK
+ * 4.8 has no gtk_list_item_set_accessible_label(), 4.12 has). */
+static void
+update_accessible (VignetteCard *self)
+{
+  GtkWidget *parent = gtk_widget_get_parent (GTK_WIDGET (self));
+  g_autofree char *label = NULL;
+  g_autofree char *dimensions = NULL;
+  const char *description = NULL;
+  const char *name = "";
+
+  if (self->item != NULL)
+    {
+      VignetteItemState state = vignette_item_get_state (self->item);
+
+      name = vignette_item_get_name (self->item);
+      /* Translators: a card as a screen reader reads it: the image's name, then its state */
+      label = g_strdup_printf (C_("card", "%s, %s"), name, vignette_describe_item_state (self->item));
+      if (state == VIGNETTE_ITEM_STATE_FAILED)
+        description = vignette_item_get_error_message (self->item);
+      if (vignette_item_get_width (self->item) > 0)
+        /* Translators: the size of the original image in pixels, as in “4000 × 3000 pixels” */
+        dimensions = g_strdup_printf (_("%d × %d pixels"), vignette_item_get_width (self->item),
+                                      vignette_item_get_height (self->item));
+    }
+
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, label ? label : "",
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, description ? description : "",
+                                  -1);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->picture),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, name,
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, dimensions ? dimensions : "",
+                                  -1);
+
+  if (parent != NULL && g_str_equal (G_OBJECT_TYPE_NAME (parent), "GtkListItemWidget"))
+    gtk_accessible_update_property (GTK_ACCESSIBLE (parent),
+                                    GTK_ACCESSIBLE_PROPERTY_LABEL, label ? label : "",
+                                    GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, description ? description : "",
+                                    -1);
+}
+
 static void
 update (VignetteCard *self)
 {
@@ -210,7 +297,10 @@ update (VignetteCard *self)
   const char *icon = NULL;
   const char *status;
   gboolean busy = FALSE;
+  gboolean local;
   double progress = -1.0;
+
+  update_accessible (self);
 
   if (self->item == NULL)
     {
@@ -222,7 +312,8 @@ update (VignetteCard *self)
 
   state = vignette_item_get_state (self->item);
   kind = vignette_item_get_kind (self->item);
-  status = vignette_describe_state (state, kind);
+  status = vignette_describe_item_state (self->item);
+  local = vignette_uri_is_local (vignette_item_get_uri (self->item));
 
   gtk_label_set_label (self->name_label, vignette_item_get_name (self->item));
   gtk_widget_remove_css_class (widget, "failed");
@@ -240,7 +331,7 @@ update (VignetteCard *self)
       break;
 
     case VIGNETTE_ITEM_STATE_DOWNLOADING:
-      icon = "folder-download-symbolic";
+      icon = local ? "document-open-symbolic" : "folder-download-symbolic";
       progress = vignette_item_get_progress (self->item);
       busy = progress < 0.0;
       break;
@@ -251,8 +342,11 @@ update (VignetteCard *self)
       break;
 
     case VIGNETTE_ITEM_STATE_DONE:
-      /* Only seen while the thumbnail is decoded, a moment: nothing to read */
-      icon = "image-x-generic-symbolic";
+      /* Only seen while the thumbnail's texture is on its way: the spinner
+       * says so, the name is under the card */
+      icon = vignette_item_get_thumbnails (self->item) != NULL ? "image-x-generic-symbolic"
+                                                              : "image-missing-symbolic";
+      busy = vignette_item_get_thumbnails (self->item) != NULL;
       status = "";
       break;
 
@@ -273,16 +367,15 @@ update (VignetteCard *self)
     }
 
   gtk_image_set_from_icon_name (self->state_icon, icon);
-  gtk_widget_set_visible (GTK_WIDGET (self->state_icon), !busy && state != VIGNETTE_ITEM_STATE_DONE);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->state_icon), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  vignette_describe_item_state (self->item), -1);
+  gtk_widget_set_visible (GTK_WIDGET (self->state_icon), !busy);
   gtk_widget_set_visible (GTK_WIDGET (self->spinner), busy);
   gtk_spinner_set_spinning (self->spinner, busy);
   gtk_widget_set_visible (GTK_WIDGET (self->progress_bar), progress >= 0.0);
   if (progress >= 0.0)
     gtk_progress_bar_set_fraction (self->progress_bar, progress);
   gtk_label_set_label (self->status_label, status);
-
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  vignette_item_get_name (self->item), -1);
 
   if (state == VIGNETTE_ITEM_STATE_DONE && vignette_item_get_thumbnails (self->item) != NULL)
     update_texture (self);
@@ -503,6 +596,8 @@ vignette_card_init (VignetteCard *self)
 
   gtk_widget_set_has_tooltip (GTK_WIDGET (self), TRUE);
   g_signal_connect (self, "query-tooltip", G_CALLBACK (on_query_tooltip), NULL);
+  /* The grid cell is the parent once the card is in the grid */
+  g_signal_connect (self, "notify::parent", G_CALLBACK (update_accessible), NULL);
 }
 
 GtkWidget *
@@ -576,11 +671,18 @@ vignette_card_set_size (VignetteCard *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SIZE]);
 }
 
+/* The texture shown, without the checkerboard under it */
 GdkPaintable *
 vignette_card_get_paintable (VignetteCard *self)
 {
+  GdkPaintable *paintable;
+
   g_return_val_if_fail (VIGNETTE_IS_CARD (self), NULL);
-  return gtk_picture_get_paintable (self->picture);
+
+  paintable = gtk_picture_get_paintable (self->picture);
+  if (VIGNETTE_IS_BACKED_PAINTABLE (paintable))
+    return vignette_backed_paintable_get_image (VIGNETTE_BACKED_PAINTABLE (paintable));
+  return paintable;
 }
 
 /* The stored thumbnail size whose texture is on screen, or 0 */
@@ -641,4 +743,12 @@ vignette_card_get_loading (VignetteCard *self)
 {
   g_return_val_if_fail (VIGNETTE_IS_CARD (self), FALSE);
   return self->load != NULL;
+}
+
+/* Whether the picture draws the texture over a checkerboard */
+gboolean
+vignette_card_get_backed (VignetteCard *self)
+{
+  g_return_val_if_fail (VIGNETTE_IS_CARD (self), FALSE);
+  return VIGNETTE_IS_BACKED_PAINTABLE (gtk_picture_get_paintable (self->picture));
 }

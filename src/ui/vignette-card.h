@@ -31,6 +31,7 @@ const char   *vignette_card_get_icon_name   (VignetteCard         *self);
 gboolean      vignette_card_get_busy        (VignetteCard         *self);
 double        vignette_card_get_fraction    (VignetteCard         *self);
 gboolean      vignette_card_get_loading     (VignetteCard         *self);
+gboolean      vignette_card_get_backed      (VignetteCard         *self);
 char         *vignette_card_dup_tooltip_text (VignetteCard        *self);
 
 G_END_DECLS

@@ -19,7 +19,9 @@
 #include <glib/gi18n.h>
 #include <adwaita.h>
 
+#include "vignette-backed-paintable.h"
 #include "vignette-detail-view.h"
+#include "vignette-file-launcher.h"
 #include "vignette-thumbnailer.h"
 #include "vignette-ui.h"
 
@@ -28,6 +30,7 @@ struct _VignetteDetailView
   GtkWidget             parent_instance;
 
   AdwWindowTitle       *window_title;
+  GtkButton            *open_button;
   GtkStack             *image_stack;
   GtkPicture           *picture;
   AdwStatusPage        *placeholder;
@@ -67,6 +70,24 @@ enum {
 
 static guint signals[N_SIGNALS];
 
+/* Transparent images over a checkerboard, as on the cards */
+static void
+set_texture (VignetteDetailView *self,
+             GdkTexture         *texture)
+{
+  VignetteThumbnails *thumbnails = self->item ? vignette_item_get_thumbnails (self->item) : NULL;
+
+  if (texture != NULL && thumbnails != NULL &&
+      vignette_thumbnails_get_encoding (thumbnails) == VIGNETTE_FORMAT_PNG)
+    {
+      g_autoptr(GdkPaintable) backed = vignette_backed_paintable_new (GDK_PAINTABLE (texture));
+
+      gtk_picture_set_paintable (self->picture, backed);
+    }
+  else
+    gtk_picture_set_paintable (self->picture, GDK_PAINTABLE (texture));
+}
+
 static void
 cancel_load (VignetteDetailView *self)
 {
@@ -100,7 +121,7 @@ on_texture_loaded (GObject      *source,
       self->loading_size = 0;
       if (texture != NULL)
         {
-          gtk_picture_set_paintable (self->picture, GDK_PAINTABLE (texture));
+          set_texture (self, texture);
           self->shown_size = load->size;
         }
     }
@@ -140,7 +161,7 @@ update_picture (VignetteDetailView *self)
   texture = vignette_texture_cache_lookup (self->cache, wanted);
   if (texture != NULL)
     {
-      gtk_picture_set_paintable (self->picture, GDK_PAINTABLE (texture));
+      set_texture (self, texture);
       self->shown_size = wanted->size;
       return;
     }
@@ -154,7 +175,7 @@ update_picture (VignetteDetailView *self)
 
         if (cached != NULL)
           {
-            gtk_picture_set_paintable (self->picture, GDK_PAINTABLE (cached));
+            set_texture (self, cached);
             self->shown_size = t->size;
             break;
           }
@@ -181,6 +202,49 @@ set_row (GtkLabel   *title,
   gtk_widget_set_visible (GTK_WIDGET (title), visible);
 }
 
+/* "JPEG", "PNG"…: what the decoder said; or, when the thumbnails came
+ * from the desktop's thumbnail cache (a folder opened again: nothing was
+ * decoded), what the type of the file says */
+static char *
+dup_format_name (VignetteItem *item)
+{
+  const char *name = vignette_item_get_format_name (item);
+  const char *mime_type = vignette_item_get_mime_type (item);
+  g_autofree char *guessed = NULL;
+  GSList *formats;
+  char *found = NULL;
+
+  if (name != NULL && *name != '\0')
+    return g_strdup (name);
+
+  if (mime_type == NULL || *mime_type == '\0')
+    {
+      g_autofree char *content_type = g_content_type_guess (vignette_item_get_name (item), NULL, 0, NULL);
+
+      guessed = g_content_type_get_mime_type (content_type);
+      mime_type = guessed;
+    }
+  if (mime_type == NULL || !g_str_has_prefix (mime_type, "image/"))
+    return NULL;
+
+  /* The formats are gdk-pixbuf's own: only the list is freed */
+  formats = gdk_pixbuf_get_formats ();
+  for (GSList *l = formats; l != NULL && found == NULL; l = l->next)
+    {
+      g_auto(GStrv) mime_types = gdk_pixbuf_format_get_mime_types (l->data);
+
+      if (g_strv_contains ((const char * const *) mime_types, mime_type))
+        {
+          g_autofree char *format_name = gdk_pixbuf_format_get_name (l->data);
+
+          found = g_ascii_strup (format_name, -1);
+        }
+    }
+  g_slist_free (formats);
+
+  return found;
+}
+
 static void
 update_actions (VignetteDetailView *self)
 {
@@ -188,10 +252,14 @@ update_actions (VignetteDetailView *self)
   guint n_items = self->model ? g_list_model_get_n_items (self->model) : 0;
   gboolean done = self->item != NULL && vignette_item_get_thumbnails (self->item) != NULL &&
                   vignette_item_get_state (self->item) == VIGNETTE_ITEM_STATE_DONE;
+  gboolean local = self->item != NULL && vignette_uri_is_local (vignette_item_get_uri (self->item));
 
   gtk_widget_action_set_enabled (widget, "detail.previous", self->item != NULL && self->position > 0);
   gtk_widget_action_set_enabled (widget, "detail.next", self->position + 1 < n_items);
-  gtk_widget_action_set_enabled (widget, "detail.open-original", self->item != NULL);
+  /* A download opens in the browser; a file in another application or the file manager */
+  gtk_widget_action_set_enabled (widget, "detail.open-original", self->item != NULL && !local);
+  gtk_widget_action_set_enabled (widget, "detail.open-with", local);
+  gtk_widget_action_set_enabled (widget, "detail.show-in-files", local);
   gtk_widget_action_set_enabled (widget, "detail.copy-link", self->item != NULL);
   gtk_widget_action_set_enabled (widget, "detail.copy-image", done);
   gtk_widget_action_set_enabled (widget, "detail.save-image", done);
@@ -205,8 +273,13 @@ update (VignetteDetailView *self)
   g_autofree char *counter = NULL;
   g_autofree char *dimensions = NULL;
   g_autofree char *file_size = NULL;
+  g_autofree char *source = NULL;
+  g_autofree char *page = NULL;
+  g_autofree char *format = NULL;
   VignetteItemState state;
   const char *state_text;
+  const char *open_label;
+  gboolean local;
 
   update_actions (self);
 
@@ -232,16 +305,35 @@ update (VignetteDetailView *self)
   if (vignette_item_get_file_size (item) > 0)
     file_size = g_format_size (vignette_item_get_file_size (item));
 
-  set_row (self->source_title, self->source_value, vignette_item_get_uri (item));
-  set_row (self->page_title, self->page_value, vignette_item_get_page_uri (item));
+  /* A local file by its path, not file:///… */
+  source = vignette_dup_display_address (vignette_item_get_uri (item));
+  page = vignette_dup_display_address (vignette_item_get_page_uri (item));
+  format = dup_format_name (item);
+  set_row (self->source_title, self->source_value, source);
+  set_row (self->page_title, self->page_value, page);
   set_row (self->dimensions_title, self->dimensions_value, dimensions);
   set_row (self->file_size_title, self->file_size_value, file_size);
-  set_row (self->format_title, self->format_value, vignette_item_get_format_name (item));
+  set_row (self->format_title, self->format_value, format);
 
   state_text = state == VIGNETTE_ITEM_STATE_FAILED && vignette_item_get_error_message (item)
     ? vignette_item_get_error_message (item)
-    : vignette_describe_state (state, vignette_item_get_kind (item));
+    : vignette_describe_item_state (item);
   set_row (self->state_title, self->state_value, state_text);
+
+  /* The header's button: the browser for a download, the file manager for a file */
+  local = vignette_uri_is_local (vignette_item_get_uri (item));
+  gtk_button_set_icon_name (self->open_button, local ? "folder-open-symbolic" : "web-browser-symbolic");
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->open_button),
+                                  local ? "detail.show-in-files" : "detail.open-original");
+  open_label = local ? _("Show in Files") : _("Open Original in Browser");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->open_button), open_label);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->open_button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, open_label, -1);
+
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->picture),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, vignette_item_get_name (item),
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, dimensions ? dimensions : "",
+                                  -1);
 
   if (state == VIGNETTE_ITEM_STATE_DONE && vignette_item_get_thumbnails (item) != NULL)
     {
@@ -253,8 +345,7 @@ update (VignetteDetailView *self)
                                      state == VIGNETTE_ITEM_STATE_FAILED ? "dialog-error-symbolic"
                                      : state == VIGNETTE_ITEM_STATE_CANCELLED ? "process-stop-symbolic"
                                      : "image-x-generic-symbolic");
-      adw_status_page_set_title (self->placeholder,
-                                 vignette_describe_state (state, vignette_item_get_kind (item)));
+      adw_status_page_set_title (self->placeholder, vignette_describe_item_state (item));
       if (state == VIGNETTE_ITEM_STATE_FAILED && vignette_item_get_error_message (item) != NULL)
         {
           /* The description is markup */
@@ -384,6 +475,39 @@ open_original_action (GtkWidget  *widget,
 
   if (self->item != NULL)
     vignette_open_uri (GTK_WINDOW (gtk_widget_get_root (widget)), vignette_item_get_uri (self->item));
+}
+
+static void
+open_with_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  VignetteDetailView *self = VIGNETTE_DETAIL_VIEW (widget);
+  g_autoptr(GFile) file = NULL;
+
+  if (self->item == NULL || !vignette_uri_is_local (vignette_item_get_uri (self->item)))
+    return;
+
+  file = g_file_new_for_uri (vignette_item_get_uri (self->item));
+  if (g_str_equal (action_name, "detail.open-with"))
+    vignette_file_open_with (GTK_WINDOW (gtk_widget_get_root (widget)), file);
+  else
+    vignette_file_show_in_folder (GTK_WINDOW (gtk_widget_get_root (widget)), file);
+}
+
+/* Ctrl+Shift+O: the original in the browser, or a local file in another application */
+static gboolean
+open_binding (GtkWidget *widget,
+              GVariant  *args,
+              gpointer   data)
+{
+  VignetteDetailView *self = VIGNETTE_DETAIL_VIEW (widget);
+
+  if (self->item == NULL)
+    return FALSE;
+
+  return gtk_widget_activate_action (widget, vignette_uri_is_local (vignette_item_get_uri (self->item))
+                                             ? "detail.open-with" : "detail.open-original", NULL);
 }
 
 static void
@@ -544,6 +668,7 @@ vignette_detail_view_class_init (VignetteDetailViewClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                RESOURCE_PREFIX "/ui/vignette-detail-view.ui");
   gtk_widget_class_bind_template_child (widget_class, VignetteDetailView, window_title);
+  gtk_widget_class_bind_template_child (widget_class, VignetteDetailView, open_button);
   gtk_widget_class_bind_template_child (widget_class, VignetteDetailView, image_stack);
   gtk_widget_class_bind_template_child (widget_class, VignetteDetailView, picture);
   gtk_widget_class_bind_template_child (widget_class, VignetteDetailView, placeholder);
@@ -565,6 +690,8 @@ vignette_detail_view_class_init (VignetteDetailViewClass *klass)
   gtk_widget_class_install_action (widget_class, "detail.previous", NULL, move_action);
   gtk_widget_class_install_action (widget_class, "detail.next", NULL, move_action);
   gtk_widget_class_install_action (widget_class, "detail.open-original", NULL, open_original_action);
+  gtk_widget_class_install_action (widget_class, "detail.open-with", NULL, open_with_action);
+  gtk_widget_class_install_action (widget_class, "detail.show-in-files", NULL, open_with_action);
   gtk_widget_class_install_action (widget_class, "detail.copy-image", NULL, copy_image_action);
   gtk_widget_class_install_action (widget_class, "detail.copy-link", NULL, copy_link_action);
   gtk_widget_class_install_action (widget_class, "detail.save-image", NULL, save_image_action);
@@ -577,8 +704,8 @@ vignette_detail_view_class_init (VignetteDetailViewClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Page_Up, 0, "detail.previous", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Right, 0, "detail.next", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Page_Down, 0, "detail.next", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
-                                       "detail.open-original", NULL);
+  gtk_widget_class_add_binding (widget_class, GDK_KEY_o, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+                                open_binding, NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_c, GDK_CONTROL_MASK, "detail.copy-image", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_c, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
                                        "detail.copy-link", NULL);
@@ -591,6 +718,7 @@ vignette_detail_view_init (VignetteDetailView *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   gtk_widget_set_focusable (GTK_WIDGET (self), TRUE);
+  vignette_accessible_hide_icons (GTK_WIDGET (self->placeholder));
   update_actions (self);
 }
 
@@ -662,4 +790,31 @@ vignette_detail_view_get_shown_size (VignetteDetailView *self)
 {
   g_return_val_if_fail (VIGNETTE_IS_DETAIL_VIEW (self), 0);
   return self->shown_size;
+}
+
+/* What a row of the table says, or NULL when it is hidden; @row is
+ * "source", "page", "dimensions", "file-size", "format" or "state" */
+const char *
+vignette_detail_view_get_row (VignetteDetailView *self,
+                              const char         *row)
+{
+  GtkLabel *label = NULL;
+
+  g_return_val_if_fail (VIGNETTE_IS_DETAIL_VIEW (self), NULL);
+
+  if (g_str_equal (row, "source"))
+    label = self->source_value;
+  else if (g_str_equal (row, "page"))
+    label = self->page_value;
+  else if (g_str_equal (row, "dimensions"))
+    label = self->dimensions_value;
+  else if (g_str_equal (row, "file-size"))
+    label = self->file_size_value;
+  else if (g_str_equal (row, "format"))
+    label = self->format_value;
+  else if (g_str_equal (row, "state"))
+    label = self->state_value;
+  g_return_val_if_fail (label != NULL, NULL);
+
+  return gtk_widget_get_visible (GTK_WIDGET (label)) ? gtk_label_get_label (label) : NULL;
 }

@@ -24,4 +24,7 @@ guint         vignette_detail_view_get_position (VignetteDetailView   *self);
 VignetteItem *vignette_detail_view_get_item     (VignetteDetailView   *self);
 guint         vignette_detail_view_get_shown_size (VignetteDetailView *self);
 
+const char         *vignette_detail_view_get_row        (VignetteDetailView   *self,
+                                                         const char           *row);
+
 G_END_DECLS

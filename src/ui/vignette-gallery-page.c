@@ -31,6 +31,8 @@ struct _VignetteGalleryPage
   AdwStatusPage        *empty_page;
   AdwStatusPage        *error_page;
   GtkProgressBar       *progress_bar;
+  GtkLabel             *narrow_progress_label;
+  GtkWidget            *try_again_button;
   GtkScale             *zoom_scale;
   GtkAdjustment        *zoom_adjustment;
 
@@ -45,7 +47,15 @@ struct _VignetteGalleryPage
   guint                 zoom_size;
   guint                 columns_idle;
   gboolean              failures_changed;  /* the only-failed filter must look again */
+  gboolean              narrow;            /* the counts go under the header bar */
+  guint                 focus_tick;        /* waits for the cell to focus after a scroll */
+  guint                 focus_position;
+  guint                 focus_frames;
 };
+
+/* Below this width the header bar's subtitle is cut ("26 of …"): the counts
+ * go to a line of their own under it */
+#define NARROW_WIDTH 560
 
 G_DEFINE_FINAL_TYPE (VignetteGalleryPage, vignette_gallery_page, GTK_TYPE_WIDGET)
 
@@ -123,7 +133,19 @@ refresh_progress (VignetteGalleryPage *self)
     }
 
   g_free (self->progress_text);
-  self->progress_text = vignette_format_progress (n_done + n_failed + n_cancelled, n_items, n_failed);
+  self->progress_text = vignette_format_progress (n_done, n_items, n_failed, n_cancelled);
+
+  /* Filtered, the header says how many cards the grid shows, too */
+  if (self->run != NULL && vignette_item_filter_is_active (self->filter))
+    {
+      guint n_shown = g_list_model_get_n_items (G_LIST_MODEL (self->filtered));
+      g_autofree char *counts = g_steal_pointer (&self->progress_text);
+
+      /* Translators: the number of images the filter lets through, then the
+       * counts of the whole gallery, as in “3 shown · 13 of 24” */
+      self->progress_text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u shown · %s", "%u shown · %s", n_shown),
+                                             n_shown, counts);
+    }
 
   /* "Save Thumbnails…" has the header while it writes */
   if (saving && !running)
@@ -141,10 +163,26 @@ refresh_progress (VignetteGalleryPage *self)
   else
     adw_window_title_set_subtitle (self->window_title, self->progress_text);
 
+  /* In a narrow window the subtitle is cut: the line under the header says it */
+  gtk_label_set_label (self->narrow_progress_label, adw_window_title_get_subtitle (self->window_title));
+  gtk_widget_set_visible (GTK_WIDGET (self->narrow_progress_label), self->narrow && self->run != NULL);
+  if (self->narrow)
+    adw_window_title_set_subtitle (self->window_title, NULL);
+
   gtk_progress_bar_set_fraction (self->progress_bar, fraction);
   gtk_widget_set_visible (GTK_WIDGET (self->progress_bar), running || saving);
   gtk_widget_set_visible (self->cancel_button, running);
   gtk_widget_set_visible (self->retry_button, !running && n_failed + n_cancelled > 0);
+
+  /* The retry button says what it retries */
+  if (!running && n_failed + n_cancelled > 0)
+    {
+      g_autofree char *retry = vignette_format_retry (n_failed, n_cancelled);
+
+      gtk_widget_set_tooltip_text (self->retry_button, retry);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (self->retry_button),
+                                      GTK_ACCESSIBLE_PROPERTY_LABEL, retry, -1);
+    }
 }
 
 static gboolean
@@ -191,12 +229,28 @@ static void
 on_filtered_changed (VignetteGalleryPage *self)
 {
   update_view (self);
+  /* "3 shown · …" follows the filter */
+  if (vignette_item_filter_is_active (self->filter))
+    update_progress (self);
+}
+
+/* A new filter shows other cards: the grid starts again from its top, not
+ * from where the previous cards were */
+static void
+filter_changed (VignetteGalleryPage *self)
+{
+  /* Through the grid, which moves its anchor: setting the adjustment
+   * itself before the grid's next layout finds no item there */
+  if (g_list_model_get_n_items (G_LIST_MODEL (self->filtered)) > 0)
+    gtk_widget_activate_action (GTK_WIDGET (self->grid_view), "list.scroll-to-item", "u", 0);
+  flush_progress (self);
 }
 
 static void
 on_search_changed (VignetteGalleryPage *self)
 {
   vignette_item_filter_set_search (self->filter, gtk_editable_get_text (GTK_EDITABLE (self->search_entry)));
+  filter_changed (self);
 }
 
 static void
@@ -264,6 +318,19 @@ wanted_max_columns (VignetteGalleryPage *self)
   return CLAMP ((guint) (width / self->zoom_size), 1, 64);
 }
 
+static void
+update_narrow (VignetteGalleryPage *self)
+{
+  int width = gtk_widget_get_width (GTK_WIDGET (self));
+  gboolean narrow = width > 0 && width < NARROW_WIDTH;
+
+  if (narrow == self->narrow)
+    return;
+
+  self->narrow = narrow;
+  flush_progress (self);
+}
+
 static gboolean
 update_max_columns (gpointer data)
 {
@@ -271,6 +338,7 @@ update_max_columns (gpointer data)
   guint wanted = wanted_max_columns (self);
 
   self->columns_idle = 0;
+  update_narrow (self);
   if (gtk_grid_view_get_max_columns (self->grid_view) != wanted)
     gtk_grid_view_set_max_columns (self->grid_view, wanted);
 
@@ -282,8 +350,11 @@ update_max_columns (gpointer data)
 static void
 on_hadjustment_changed (VignetteGalleryPage *self)
 {
+  int width = gtk_widget_get_width (GTK_WIDGET (self));
+
   if (self->columns_idle == 0 &&
-      gtk_grid_view_get_max_columns (self->grid_view) != wanted_max_columns (self))
+      (gtk_grid_view_get_max_columns (self->grid_view) != wanted_max_columns (self) ||
+       self->narrow != (width > 0 && width < NARROW_WIDTH)))
     self->columns_idle = g_idle_add_full (G_PRIORITY_HIGH_IDLE, update_max_columns, self, NULL);
 }
 
@@ -326,6 +397,11 @@ vignette_gallery_page_dispose (GObject *object)
     g_signal_group_set_target (self->run_signals, NULL);
   g_clear_handle_id (&self->progress_timeout, g_source_remove);
   g_clear_handle_id (&self->columns_idle, g_source_remove);
+  if (self->focus_tick != 0)
+    {
+      gtk_widget_remove_tick_callback (GTK_WIDGET (self->grid_view), self->focus_tick);
+      self->focus_tick = 0;
+    }
   gtk_widget_dispose_template (GTK_WIDGET (self), VIGNETTE_TYPE_GALLERY_PAGE);
   vignette_widget_unparent_children (GTK_WIDGET (self));
   g_clear_object (&self->run_signals);
@@ -430,6 +506,8 @@ vignette_gallery_page_class_init (VignetteGalleryPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, VignetteGalleryPage, empty_page);
   gtk_widget_class_bind_template_child (widget_class, VignetteGalleryPage, error_page);
   gtk_widget_class_bind_template_child (widget_class, VignetteGalleryPage, progress_bar);
+  gtk_widget_class_bind_template_child (widget_class, VignetteGalleryPage, narrow_progress_label);
+  gtk_widget_class_bind_template_child (widget_class, VignetteGalleryPage, try_again_button);
   gtk_widget_class_bind_template_child (widget_class, VignetteGalleryPage, zoom_scale);
   gtk_widget_class_bind_template_child (widget_class, VignetteGalleryPage, zoom_adjustment);
   gtk_widget_class_bind_template_callback (widget_class, on_search_changed);
@@ -448,6 +526,9 @@ vignette_gallery_page_init (VignetteGalleryPage *self)
   self->zoom_size = 200;
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  vignette_accessible_label_from_mnemonic (GTK_BUTTON (self->try_again_button));
+  vignette_accessible_hide_icons (GTK_WIDGET (self->empty_page));
+  vignette_accessible_hide_icons (GTK_WIDGET (self->error_page));
 
   self->cache = vignette_texture_cache_new (VIGNETTE_TEXTURE_CACHE_DEFAULT_BYTES);
   self->filter = vignette_item_filter_new ();
@@ -571,6 +652,7 @@ vignette_gallery_page_set_only_failed (VignetteGalleryPage *self,
 
   vignette_item_filter_set_only_failed (self->filter, only_failed);
   update_view (self);
+  filter_changed (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ONLY_FAILED]);
 }
 
@@ -584,6 +666,7 @@ vignette_gallery_page_set_search (VignetteGalleryPage *self,
   gtk_editable_set_text (GTK_EDITABLE (self->search_entry), text ? text : "");
   /* Not only after the entry's delay: the caller asked for it now */
   vignette_item_filter_set_search (self->filter, text);
+  filter_changed (self);
 }
 
 void
@@ -666,6 +749,52 @@ vignette_gallery_page_get_subtitle (VignetteGalleryPage *self)
   return adw_window_title_get_subtitle (self->window_title);
 }
 
+/* The cell of the card showing @item, if the grid has made it */
+static GtkWidget *
+find_cell (VignetteGalleryPage *self,
+           VignetteItem        *item)
+{
+  for (GtkWidget *cell = gtk_widget_get_first_child (GTK_WIDGET (self->grid_view));
+       cell != NULL;
+       cell = gtk_widget_get_next_sibling (cell))
+    {
+      GtkWidget *card = gtk_widget_get_first_child (cell);
+
+      if (VIGNETTE_IS_CARD (card) && vignette_card_get_item (VIGNETTE_CARD (card)) == item &&
+          gtk_widget_get_mapped (cell))
+        return cell;
+    }
+
+  return NULL;
+}
+
+/* GTK 4.8 has no gtk_grid_view_scroll_to (…, GTK_LIST_SCROLL_FOCUS): the
+ * grid scrolls to the item, and its cell, made at the next layout, takes
+ * the focus, which the grid then remembers */
+static gboolean
+on_focus_tick (GtkWidget     *widget,
+               GdkFrameClock *clock,
+               gpointer       data)
+{
+  VignetteGalleryPage *self = data;
+  g_autoptr(VignetteItem) item = NULL;
+  GtkWidget *cell = NULL;
+
+  if (self->focus_position < g_list_model_get_n_items (G_LIST_MODEL (self->filtered)))
+    {
+      item = g_list_model_get_item (G_LIST_MODEL (self->filtered), self->focus_position);
+      cell = find_cell (self, item);
+    }
+
+  if (cell == NULL && item != NULL && ++self->focus_frames < 30)
+    return G_SOURCE_CONTINUE;
+
+  if (cell != NULL)
+    gtk_widget_grab_focus (cell);
+  self->focus_tick = 0;
+  return G_SOURCE_REMOVE;
+}
+
 /* Back from the detail view: the grid shows and focuses the image seen last */
 void
 vignette_gallery_page_focus_item (VignetteGalleryPage *self,
@@ -677,4 +806,66 @@ vignette_gallery_page_focus_item (VignetteGalleryPage *self,
     return;
 
   gtk_widget_activate_action (GTK_WIDGET (self->grid_view), "list.scroll-to-item", "u", position);
+
+  self->focus_position = position;
+  self->focus_frames = 0;
+  if (self->focus_tick == 0)
+    self->focus_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self->grid_view), on_focus_tick, self, NULL);
+}
+
+/* The item whose cell has the keyboard focus, or NULL */
+VignetteItem *
+vignette_gallery_page_get_focus_item (VignetteGalleryPage *self)
+{
+  GtkWidget *cell;
+  GtkWidget *card;
+
+  g_return_val_if_fail (VIGNETTE_IS_GALLERY_PAGE (self), NULL);
+
+  cell = gtk_widget_get_focus_child (GTK_WIDGET (self->grid_view));
+  if (cell == NULL || !gtk_widget_has_focus (cell))
+    return NULL;
+
+  card = gtk_widget_get_first_child (cell);
+  return VIGNETTE_IS_CARD (card) ? vignette_card_get_item (VIGNETTE_CARD (card)) : NULL;
+}
+
+/* Whether a focus move waits for the grid's next layout */
+gboolean
+vignette_gallery_page_get_focus_pending (VignetteGalleryPage *self)
+{
+  g_return_val_if_fail (VIGNETTE_IS_GALLERY_PAGE (self), FALSE);
+  return self->focus_tick != 0;
+}
+
+/* Where the grid is scrolled to, in pixels from its top */
+double
+vignette_gallery_page_get_scroll_offset (VignetteGalleryPage *self)
+{
+  g_return_val_if_fail (VIGNETTE_IS_GALLERY_PAGE (self), 0.0);
+  return gtk_adjustment_get_value (gtk_scrolled_window_get_vadjustment (self->scroller));
+}
+
+/* What the line under the header bar says in a narrow window, or NULL */
+const char *
+vignette_gallery_page_get_narrow_text (VignetteGalleryPage *self)
+{
+  g_return_val_if_fail (VIGNETTE_IS_GALLERY_PAGE (self), NULL);
+
+  if (self->progress_timeout != 0)
+    flush_progress (self);
+  if (!gtk_widget_get_visible (GTK_WIDGET (self->narrow_progress_label)))
+    return NULL;
+  return gtk_label_get_label (self->narrow_progress_label);
+}
+
+/* The retry button's tooltip, which says what it retries */
+const char *
+vignette_gallery_page_get_retry_text (VignetteGalleryPage *self)
+{
+  g_return_val_if_fail (VIGNETTE_IS_GALLERY_PAGE (self), NULL);
+
+  if (self->progress_timeout != 0)
+    flush_progress (self);
+  return gtk_widget_get_tooltip_text (self->retry_button);
 }

@@ -39,5 +39,10 @@ const char           *vignette_gallery_page_get_progress_text (VignetteGalleryPa
 const char           *vignette_gallery_page_get_subtitle    (VignetteGalleryPage *self);
 void                  vignette_gallery_page_focus_item      (VignetteGalleryPage *self,
                                                              guint                position);
+VignetteItem         *vignette_gallery_page_get_focus_item  (VignetteGalleryPage *self);
+gboolean              vignette_gallery_page_get_focus_pending (VignetteGalleryPage *self);
+double                vignette_gallery_page_get_scroll_offset (VignetteGalleryPage *self);
+const char           *vignette_gallery_page_get_narrow_text (VignetteGalleryPage *self);
+const char           *vignette_gallery_page_get_retry_text  (VignetteGalleryPage *self);
 
 G_END_DECLS

@@ -252,6 +252,14 @@ vignette_item_filter_set_only_failed (VignetteItemFilter *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ONLY_FAILED]);
 }
 
+/* Whether the filter hides anything at all */
+gboolean
+vignette_item_filter_is_active (VignetteItemFilter *self)
+{
+  g_return_val_if_fail (VIGNETTE_IS_ITEM_FILTER (self), FALSE);
+  return self->folded != NULL || self->only_failed;
+}
+
 /* Items changed state: only matters while "only failed" is on */
 void
 vignette_item_filter_states_changed (VignetteItemFilter *self)

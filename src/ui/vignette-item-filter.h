@@ -18,6 +18,7 @@ void                vignette_item_filter_set_search      (VignetteItemFilter *se
 gboolean            vignette_item_filter_get_only_failed (VignetteItemFilter *self);
 void                vignette_item_filter_set_only_failed (VignetteItemFilter *self,
                                                           gboolean            only_failed);
+gboolean            vignette_item_filter_is_active       (VignetteItemFilter *self);
 void                vignette_item_filter_states_changed  (VignetteItemFilter *self);
 
 G_END_DECLS

@@ -146,9 +146,27 @@ vignette_preferences_window_class_init (VignettePreferencesWindowClass *klass)
 }
 
 static void
+hide_search_entries (GtkWidget *widget)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (GTK_IS_SEARCH_ENTRY (child))
+        gtk_accessible_update_state (GTK_ACCESSIBLE (child), GTK_ACCESSIBLE_STATE_HIDDEN, TRUE, -1);
+      else
+        hide_search_entries (child);
+    }
+}
+
+static void
 vignette_preferences_window_init (VignettePreferencesWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  /* The page's icon and the rows' are decoration; the window's search
+   * entry is never shown (search-enabled is off) */
+  vignette_accessible_hide_icons (GTK_WIDGET (self));
+  hide_search_entries (GTK_WIDGET (self));
 
   self->settings = g_settings_new (APP_ID);
   g_settings_bind (self->settings, "jobs", self->jobs_adjustment, "value", G_SETTINGS_BIND_DEFAULT);

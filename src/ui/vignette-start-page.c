@@ -32,6 +32,9 @@ struct _VignetteStartPage
   AdwExpanderRow *advanced_row;
   AdwEntryRow   *selector_row;
   GtkLabel      *error_label;
+  GtkButton     *fetch_button;
+  GtkButton     *open_folder_button;
+  GtkButton     *demo_button;
   GtkWidget     *recent_box;
   GtkListBox    *recent_list;
 
@@ -83,6 +86,23 @@ vignette_start_page_show_error (VignetteStartPage *self,
     gtk_widget_add_css_class (GTK_WIDGET (self->source_row), "error");
   else
     gtk_widget_remove_css_class (GTK_WIDGET (self->source_row), "error");
+
+  /* A screen reader says the field is invalid, and why, when it is focused */
+  if (message != NULL)
+    {
+      gtk_accessible_update_state (GTK_ACCESSIBLE (self->source_row),
+                                   GTK_ACCESSIBLE_STATE_INVALID, GTK_ACCESSIBLE_INVALID_TRUE, -1);
+      gtk_accessible_update_relation (GTK_ACCESSIBLE (self->source_row),
+                                      GTK_ACCESSIBLE_RELATION_DESCRIBED_BY, self->error_label, NULL,
+                                      GTK_ACCESSIBLE_RELATION_ERROR_MESSAGE, self->error_label,
+                                      -1);
+    }
+  else
+    {
+      gtk_accessible_reset_state (GTK_ACCESSIBLE (self->source_row), GTK_ACCESSIBLE_STATE_INVALID);
+      gtk_accessible_reset_relation (GTK_ACCESSIBLE (self->source_row), GTK_ACCESSIBLE_RELATION_DESCRIBED_BY);
+      gtk_accessible_reset_relation (GTK_ACCESSIBLE (self->source_row), GTK_ACCESSIBLE_RELATION_ERROR_MESSAGE);
+    }
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ERROR]);
 }
@@ -313,6 +333,8 @@ update_recent (VignetteStartPage *self)
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), recent[i]);
       adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
       adw_action_row_add_prefix (ADW_ACTION_ROW (row), icon);
+      gtk_accessible_update_state (GTK_ACCESSIBLE (icon), GTK_ACCESSIBLE_STATE_HIDDEN, TRUE, -1);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_LABEL, recent[i], -1);
       gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
       gtk_list_box_append (self->recent_list, row);
     }
@@ -404,6 +426,9 @@ vignette_start_page_class_init (VignetteStartPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, VignetteStartPage, advanced_row);
   gtk_widget_class_bind_template_child (widget_class, VignetteStartPage, selector_row);
   gtk_widget_class_bind_template_child (widget_class, VignetteStartPage, error_label);
+  gtk_widget_class_bind_template_child (widget_class, VignetteStartPage, fetch_button);
+  gtk_widget_class_bind_template_child (widget_class, VignetteStartPage, open_folder_button);
+  gtk_widget_class_bind_template_child (widget_class, VignetteStartPage, demo_button);
   gtk_widget_class_bind_template_child (widget_class, VignetteStartPage, recent_box);
   gtk_widget_class_bind_template_child (widget_class, VignetteStartPage, recent_list);
   gtk_widget_class_bind_template_callback (widget_class, on_source_changed);
@@ -422,6 +447,16 @@ static void
 vignette_start_page_init (VignetteStartPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  vignette_accessible_label_from_mnemonic (self->fetch_button);
+  vignette_accessible_label_from_mnemonic (self->open_folder_button);
+  vignette_accessible_label_from_mnemonic (self->demo_button);
+  vignette_accessible_hide_icons (GTK_WIDGET (self->source_row));
+  vignette_accessible_hide_icons (GTK_WIDGET (self->pages_row));
+  vignette_accessible_hide_icons (GTK_WIDGET (self->advanced_row));
+  vignette_accessible_hide_icons (GTK_WIDGET (self->status_page));
+  /* The expander is a row around a row: both say "Advanced" */
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->advanced_row), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  adw_preferences_row_get_title (ADW_PREFERENCES_ROW (self->advanced_row)), -1);
 
   self->settings = g_settings_new (APP_ID);
   g_settings_bind (self->settings, "page-range", self->pages_row, "text", G_SETTINGS_BIND_DEFAULT);

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <locale.h>
+#include <string.h>
 
 #include <glib/gi18n.h>
 #include <adwaita.h>
@@ -39,24 +40,80 @@ vignette_ui_init_locale (void)
   textdomain (GETTEXT_PACKAGE);
 }
 
-/* "37 of 120 · 2 failed" */
+/* "37 of 120", "13 of 24 · 11 cancelled", "20 of 24 · 1 failed · 3 cancelled":
+ * the first count is the images made into thumbnails, so that a cancelled
+ * or failing run never reads as a finished one */
 char *
-vignette_format_progress (guint n_finished,
+vignette_format_progress (guint n_done,
                           guint n_items,
-                          guint n_failed)
+                          guint n_failed,
+                          guint n_cancelled)
 {
-  g_autofree char *counts = NULL;
+  GString *text = g_string_new (NULL);
 
-  /* Translators: images finished out of the total, as in “37 of 120” */
-  counts = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u of %u", "%u of %u", n_items),
-                            n_finished, n_items);
+  /* Translators: images made into thumbnails out of the total, as in “37 of 120” */
+  g_string_append_printf (text, g_dngettext (GETTEXT_PACKAGE, "%u of %u", "%u of %u", n_items),
+                          n_done, n_items);
+  if (n_failed > 0)
+    {
+      g_string_append (text, " · ");
+      /* Translators: a count of images that failed, after “37 of 120 · ” */
+      g_string_append_printf (text, g_dngettext (GETTEXT_PACKAGE, "%u failed", "%u failed", n_failed),
+                              n_failed);
+    }
+  if (n_cancelled > 0)
+    {
+      g_string_append (text, " · ");
+      /* Translators: a count of images that were cancelled, after “37 of 120 · ” */
+      g_string_append_printf (text, g_dngettext (GETTEXT_PACKAGE, "%u cancelled", "%u cancelled", n_cancelled),
+                              n_cancelled);
+    }
+
+  return g_string_free (text, FALSE);
+}
+
+/* What the retry action does, for its tooltip and its accessible name */
+char *
+vignette_format_retry (guint n_failed,
+                       guint n_cancelled)
+{
+  if (n_cancelled == 0)
+    /* Translators: the retry button's tooltip */
+    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Retry the %u Failed Image",
+                                         "Retry the %u Failed Images", n_failed), n_failed);
   if (n_failed == 0)
-    return g_steal_pointer (&counts);
+    /* Translators: the retry button's tooltip, after a cancelled run */
+    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Resume the %u Cancelled Image",
+                                         "Resume the %u Cancelled Images", n_cancelled), n_cancelled);
+  /* Translators: the retry button's tooltip; the number is failed and cancelled images together */
+  return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Retry the %u Failed or Cancelled Image",
+                                       "Retry the %u Failed or Cancelled Images", n_failed + n_cancelled),
+                          n_failed + n_cancelled);
+}
 
-  /* Translators: the first %s is “37 of 120”, then a count of failures,
-   * as in “37 of 120 · 2 failed” */
-  return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s · %u failed", "%s · %u failed", n_failed),
-                          counts, n_failed);
+/* A local file (or folder), as opposed to a download. The engine does not
+ * say so yet: the address's scheme does. */
+gboolean
+vignette_uri_is_local (const char *uri)
+{
+  return uri != NULL && g_ascii_strncasecmp (uri, "file:", 5) == 0;
+}
+
+/* The address to show: the path of a local file (not file:///…), the URL
+ * of anything else */
+char *
+vignette_dup_display_address (const char *uri)
+{
+  if (vignette_uri_is_local (uri))
+    {
+      g_autoptr(GFile) file = g_file_new_for_uri (uri);
+      g_autofree char *path = g_file_get_path (file);
+
+      if (path != NULL)
+        return g_filename_display_name (path);
+    }
+
+  return g_strdup (uri);
 }
 
 const char *
@@ -84,6 +141,19 @@ vignette_describe_state (VignetteItemState state,
     default:
       g_return_val_if_reached ("");
     }
+}
+
+const char *
+vignette_describe_item_state (VignetteItem *item)
+{
+  VignetteItemState state = vignette_item_get_state (item);
+
+  /* A local file is read, not downloaded */
+  if (state == VIGNETTE_ITEM_STATE_DOWNLOADING && vignette_uri_is_local (vignette_item_get_uri (item)))
+    /* Translators: the state of a local image file being read from disk */
+    return C_("state", "Reading…");
+
+  return vignette_describe_state (state, vignette_item_get_kind (item));
 }
 
 /* Rounds to the nearest size a run makes */
@@ -263,6 +333,81 @@ vignette_show_toast (GtkWidget  *widget,
   /* A toast's title is markup */
   escaped = g_markup_escape_text (message, -1);
   adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), adw_toast_new (escaped));
+}
+
+/* A text button's accessible name on GTK 4.8 is its label, underscore
+ * included, followed by the text of the label inside it, which the button
+ * is "labelled by": "_Fetch Thumbnails Fetch Thumbnails". This names the
+ * button once, with its label without the mnemonic. */
+void
+vignette_accessible_label_from_mnemonic (GtkButton *button)
+{
+  const char *label = gtk_button_get_label (button);
+  GString *plain;
+
+  if (label == NULL)
+    return;
+
+  plain = g_string_sized_new (strlen (label));
+  for (const char *p = label; *p != '\0'; p++)
+    {
+      if (*p == '_')
+        {
+          if (p[1] != '_')
+            continue;
+          p++;  /* "__" is a literal underscore */
+        }
+      g_string_append_c (plain, *p);
+    }
+
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, plain->str, -1);
+  gtk_accessible_reset_relation (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_RELATION_LABELLED_BY);
+  g_string_free (plain, TRUE);
+}
+
+static gboolean
+hide_icon_once (GtkWidget *image)
+{
+  gtk_accessible_update_state (GTK_ACCESSIBLE (image), GTK_ACCESSIBLE_STATE_HIDDEN, TRUE, -1);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+hide_icon (GtkWidget *image)
+{
+  gtk_accessible_update_state (GTK_ACCESSIBLE (image), GTK_ACCESSIBLE_STATE_HIDDEN, TRUE, -1);
+}
+
+/* GTK marks a widget shown as not hidden after it notifies "visible", and
+ * when it is mapped */
+static void
+on_icon_shown (GtkWidget *image)
+{
+  g_idle_add_full (G_PRIORITY_HIGH_IDLE, (GSourceFunc) G_CALLBACK (hide_icon_once),
+                   g_object_ref (image), g_object_unref);
+}
+
+/* The icons inside libadwaita's rows (the pencil of an entry row, the arrow
+ * of an expander row) are decoration that GTK 4.8 exposes as images named
+ * "GtkImage": the row's own name says what they mean, so they are hidden
+ * from screen readers. Showing a widget makes it visible to them again:
+ * the icons that come and go are hidden again each time. */
+void
+vignette_accessible_hide_icons (GtkWidget *widget)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (GTK_IS_IMAGE (child))
+        {
+          hide_icon (child);
+          g_signal_connect (child, "notify::visible", G_CALLBACK (on_icon_shown), NULL);
+          g_signal_connect (child, "map", G_CALLBACK (on_icon_shown), NULL);
+        }
+      else
+        vignette_accessible_hide_icons (child);
+    }
 }
 
 /* For a widget with a layout manager: the template children without an id

@@ -16,11 +16,17 @@ G_BEGIN_DECLS
 
 void        vignette_ui_init               (void);
 void        vignette_ui_init_locale        (void);
-char       *vignette_format_progress       (guint              n_finished,
+char       *vignette_format_progress       (guint              n_done,
                                             guint              n_items,
-                                            guint              n_failed);
+                                            guint              n_failed,
+                                            guint              n_cancelled);
+char       *vignette_format_retry          (guint              n_failed,
+                                            guint              n_cancelled);
 const char *vignette_describe_state        (VignetteItemState  state,
                                             VignetteItemKind   kind);
+const char *vignette_describe_item_state   (VignetteItem      *item);
+gboolean    vignette_uri_is_local          (const char        *uri);
+char       *vignette_dup_display_address   (const char        *uri);
 guint       vignette_zoom_clamp            (int                size);
 
 /* The portal's file chooser (GtkFileChooserNative on 4.8, GtkFileDialog from 4.10) */
@@ -40,6 +46,8 @@ GFile      *vignette_choose_file_finish    (GAsyncResult      *result,
                                             GError           **error);
 void        vignette_open_uri              (GtkWindow         *parent,
                                             const char        *uri);
+void        vignette_accessible_label_from_mnemonic (GtkButton *button);
+void        vignette_accessible_hide_icons (GtkWidget         *widget);
 void        vignette_widget_unparent_children (GtkWidget    *widget);
 void        vignette_show_toast            (GtkWidget         *widget,
                                             const char        *message);

@@ -6,7 +6,9 @@
 #include "ui-test-utils.h"
 #include "vignette-card.h"
 #include "vignette-error.h"
+#include "vignette-item-private.h"
 #include "vignette-texture-cache.h"
+#include "vignette-thumbnailer.h"
 
 typedef struct {
   VignetteTextureCache *cache;
@@ -257,6 +259,90 @@ test_rebind_drops_texture (Fixture       *f,
   g_assert_cmpstr (vignette_card_get_icon_name (f->card), ==, "dialog-error-symbolic");
 }
 
+/* Never a blank card: a done image whose texture is still being decoded
+ * shows the placeholder with a spinner, and the name under it */
+static void
+test_placeholder_until_texture (Fixture       *f,
+                                gconstpointer  data)
+{
+  g_autoptr(VignetteItem) item = vignette_ui_test_make_item ("late.jpg", VIGNETTE_ITEM_STATE_DONE);
+
+  vignette_card_set_item (f->card, item);
+  g_assert_true (vignette_card_get_loading (f->card));
+  g_assert_cmpstr (vignette_card_get_page (f->card), ==, "placeholder");
+  g_assert_true (vignette_card_get_busy (f->card));
+
+  g_assert_true (vignette_ui_test_wait (card_shows_picture, f->card, "the thumbnail"));
+  g_assert_nonnull (vignette_card_get_paintable (f->card));
+
+  /* Unmapped, the texture goes; mapped again, the spinner shows until it is back */
+  gtk_widget_set_visible (GTK_WIDGET (f->card), FALSE);
+  g_assert_null (vignette_card_get_paintable (f->card));
+  vignette_texture_cache_clear (f->cache);
+  gtk_widget_set_visible (GTK_WIDGET (f->card), TRUE);
+  g_assert_cmpstr (vignette_card_get_page (f->card), ==, "placeholder");
+  g_assert_true (vignette_card_get_busy (f->card));
+  g_assert_true (vignette_ui_test_wait (card_shows_picture, f->card, "the thumbnail again"));
+}
+
+static VignetteItem *
+make_item_with_alpha (void)
+{
+  static const guint sizes[] = { 500, 400, 300, 200, 100 };
+  g_autoptr(GBytes) original = vignette_test_make_image (300, 200, "png", TRUE);
+  g_autoptr(VignetteThumbnails) thumbnails = NULL;
+  g_autoptr(GError) error = NULL;
+  VignetteThumbnailParams params = {
+    .sizes = sizes,
+    .n_sizes = G_N_ELEMENTS (sizes),
+    .format = VIGNETTE_FORMAT_PNG,
+    .compact = TRUE,
+    .max_pixels = VIGNETTE_DEFAULT_MAX_PIXELS,
+    .reduced_decode = TRUE,
+    .strategy = VIGNETTE_SCALE_FROM_PREVIOUS,
+  };
+  VignetteItem *item = vignette_item_new (VIGNETTE_ITEM_KIND_IMAGE, "https://example.com/logo.png", NULL);
+
+  thumbnails = vignette_make_thumbnails (original, &params, "logo.png", NULL, &error);
+  g_assert_no_error (error);
+  vignette_item_set_thumbnails (item, thumbnails);
+  vignette_item_set_state (item, VIGNETTE_ITEM_STATE_DONE);
+  return item;
+}
+
+/* An image with transparency is drawn over a checkerboard; an opaque one,
+ * which would hide it anyway, is not */
+static void
+test_checkerboard_for_alpha (Fixture       *f,
+                             gconstpointer  data)
+{
+  g_autoptr(VignetteItem) logo = make_item_with_alpha ();
+  g_autoptr(VignetteItem) photo = vignette_ui_test_make_item ("photo.jpg", VIGNETTE_ITEM_STATE_DONE);
+
+  g_assert_cmpint (vignette_thumbnails_get_encoding (vignette_item_get_thumbnails (logo)), ==, VIGNETTE_FORMAT_PNG);
+  vignette_card_set_item (f->card, logo);
+  g_assert_true (vignette_ui_test_wait (card_shows_picture, f->card, "the logo"));
+  g_assert_true (vignette_card_get_backed (f->card));
+  g_assert_true (GDK_IS_TEXTURE (vignette_card_get_paintable (f->card)));
+
+  vignette_card_set_item (f->card, photo);
+  g_assert_true (vignette_ui_test_wait (card_shows_picture, f->card, "the photo"));
+  g_assert_false (vignette_card_get_backed (f->card));
+}
+
+/* A local file is read, not downloaded */
+static void
+test_local_file_reading (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(VignetteItem) item = vignette_item_new (VIGNETTE_ITEM_KIND_IMAGE, "file:///home/ana/Pictures/cat.jpg",
+                                                    "file:///home/ana/Pictures/");
+
+  vignette_item_set_state (item, VIGNETTE_ITEM_STATE_DOWNLOADING);
+  vignette_card_set_item (f->card, item);
+  g_assert_cmpstr (vignette_card_get_status_text (f->card), ==, "Reading…");
+}
+
 static void
 on_cache_loaded (GObject      *source,
                  GAsyncResult *result,
@@ -316,6 +402,12 @@ main (int    argc,
               fixture_tear_down);
   g_test_add ("/ui/card/zoom-levels", Fixture, NULL, fixture_set_up, test_zoom_levels, fixture_tear_down);
   g_test_add ("/ui/card/rebind-drops-texture", Fixture, NULL, fixture_set_up, test_rebind_drops_texture,
+              fixture_tear_down);
+  g_test_add ("/ui/card/placeholder-until-texture", Fixture, NULL, fixture_set_up,
+              test_placeholder_until_texture, fixture_tear_down);
+  g_test_add ("/ui/card/checkerboard-for-alpha", Fixture, NULL, fixture_set_up, test_checkerboard_for_alpha,
+              fixture_tear_down);
+  g_test_add ("/ui/card/local-file-reading", Fixture, NULL, fixture_set_up, test_local_file_reading,
               fixture_tear_down);
   g_test_add_func ("/ui/texture-cache/bounded", test_cache_bounded);
 

@@ -6,6 +6,7 @@
 #include "ui-test-utils.h"
 #include "vignette-gallery-page.h"
 #include "vignette-item-filter.h"
+#include "vignette-item-private.h"
 #include "vignette-run.h"
 
 /* The filter alone ----------------------------------------------------------- */
@@ -324,6 +325,12 @@ window_is (gpointer data)
 }
 
 /* At 360 px a 500 px card shrinks to the window, one per row */
+static gboolean
+shows_narrow_text (gpointer data)
+{
+  return vignette_gallery_page_get_narrow_text (data) != NULL;
+}
+
 static void
 test_narrow (Fixture       *f,
              gconstpointer  data)
@@ -346,6 +353,25 @@ test_narrow (Fixture       *f,
     }
   /* Nothing wider than the window */
   g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (f->page)), ==, 360);
+
+  /* The counts leave the cut subtitle for a line of their own */
+  g_assert_true (vignette_ui_test_wait (shows_narrow_text, f->page, "the counts under the header bar"));
+  g_assert_cmpstr (vignette_gallery_page_get_narrow_text (f->page), ==, "8 of 8");
+  g_assert_cmpstr (vignette_gallery_page_get_subtitle (f->page), ==, "");
+}
+
+static gboolean
+can_scroll (gpointer data)
+{
+  GtkAdjustment *adjustment = data;
+
+  return gtk_adjustment_get_upper (adjustment) > gtk_adjustment_get_page_size (adjustment) + 100;
+}
+
+static gboolean
+scrolled_to_top (gpointer data)
+{
+  return vignette_gallery_page_get_scroll_offset (data) == 0.0;
 }
 
 static void
@@ -358,8 +384,25 @@ test_page_filters (Fixture       *f,
   g_assert_cmpstr (vignette_gallery_page_get_view (f->page), ==, "grid");
   g_assert_cmpstr (vignette_gallery_page_get_progress_text (f->page), ==, "8 of 8");
 
+  /* Scrolled down, a filter starts again from the top, and the header
+   * counts what it shows */
+  {
+    GtkScrolledWindow *scroller = GTK_SCROLLED_WINDOW (gtk_widget_get_ancestor (vignette_gallery_page_get_grid (f->page),
+                                                                                GTK_TYPE_SCROLLED_WINDOW));
+    GtkAdjustment *vadjustment = gtk_scrolled_window_get_vadjustment (scroller);
+
+    vignette_gallery_page_set_zoom_size (f->page, 500);
+    gtk_window_set_default_size (f->window, 600, 400);
+    g_assert_true (vignette_ui_test_wait (can_scroll, vadjustment, "a gallery taller than the window"));
+    gtk_adjustment_set_value (vadjustment, gtk_adjustment_get_upper (vadjustment) -
+                              gtk_adjustment_get_page_size (vadjustment));
+    g_assert_cmpfloat (vignette_gallery_page_get_scroll_offset (f->page), >, 0.0);
+  }
+
   vignette_gallery_page_set_search (f->page, "an");
   g_assert_cmpuint (g_list_model_get_n_items (visible), ==, 1);  /* banana */
+  g_assert_true (vignette_ui_test_wait (scrolled_to_top, f->page, "the grid back at its top"));
+  g_assert_cmpstr (vignette_gallery_page_get_progress_text (f->page), ==, "1 shown · 8 of 8");
 
   vignette_gallery_page_set_search (f->page, "nothing like this");
   g_assert_cmpuint (g_list_model_get_n_items (visible), ==, 0);
@@ -373,6 +416,7 @@ test_page_filters (Fixture       *f,
   vignette_gallery_page_set_only_failed (f->page, FALSE);
   g_assert_cmpuint (g_list_model_get_n_items (visible), ==, 8);
   g_assert_cmpstr (vignette_gallery_page_get_view (f->page), ==, "grid");
+  g_assert_cmpstr (vignette_gallery_page_get_progress_text (f->page), ==, "8 of 8");
 }
 
 /* A large gallery: GtkGridView keeps a card for max-columns × 30 rows of

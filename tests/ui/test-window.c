@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "ui-test-utils.h"
+#include "vignette-item-private.h"
+#include "vignette-texture-cache.h"
 #include "vignette-window-private.h"
 
 typedef struct {
@@ -126,8 +128,11 @@ test_actions_follow_run (Fixture       *f,
   g_assert_false (enabled (f, "cancel"));
   g_assert_true (enabled (f, "save-thumbnails"));
   g_assert_true (enabled (f, "retry-failed"));
+  /* Done and failed counted apart: a failure is not a finished image */
   g_assert_cmpstr (vignette_gallery_page_get_progress_text (vignette_window_get_gallery_page (f->window)),
-                   ==, "4 of 4 · 1 failed");
+                   ==, "3 of 4 · 1 failed");
+  g_assert_cmpstr (vignette_gallery_page_get_retry_text (vignette_window_get_gallery_page (f->window)),
+                   ==, "Retry the 1 Failed Image");
 
   /* Retry: running again, the failed one only */
   g_action_group_activate_action (G_ACTION_GROUP (f->window), "retry-failed", NULL);
@@ -159,6 +164,21 @@ test_cancel (Fixture       *f,
   g_assert_cmpuint (vignette_run_get_n_done (run) + vignette_run_get_n_cancelled (run), ==, 6);
   g_assert_false (enabled (f, "cancel"));
   g_assert_true (enabled (f, "retry-failed"));
+
+  /* A cancelled run does not read as a finished one: "5 of 6 · 1 cancelled" */
+  {
+    g_autofree char *expected = NULL;
+    g_autofree char *retry = NULL;
+    guint n_cancelled = vignette_run_get_n_cancelled (run);
+
+    expected = g_strdup_printf ("%u of 6 · %u cancelled", vignette_run_get_n_done (run), n_cancelled);
+    g_assert_cmpstr (vignette_gallery_page_get_progress_text (vignette_window_get_gallery_page (f->window)),
+                     ==, expected);
+    retry = g_strdup_printf (n_cancelled == 1 ? "Resume the %u Cancelled Image" : "Resume the %u Cancelled Images",
+                             n_cancelled);
+    g_assert_cmpstr (vignette_gallery_page_get_retry_text (vignette_window_get_gallery_page (f->window)),
+                     ==, retry);
+  }
 }
 
 /* Save Thumbnails: the sizes and the format of the preferences */
@@ -388,6 +408,82 @@ test_narrow (Fixture       *f,
     }
 }
 
+static gboolean
+focus_settled (gpointer data)
+{
+  return !vignette_gallery_page_get_focus_pending (data);
+}
+
+/* Back from the detail view, the focus is on the image seen last, not on
+ * the one opened first */
+static void
+test_focus_after_detail (Fixture       *f,
+                         gconstpointer  data)
+{
+  VignetteGalleryPage *page = vignette_window_get_gallery_page (f->window);
+  VignetteDetailView *detail = vignette_window_get_detail_view (f->window);
+  GListModel *visible;
+  g_autoptr(VignetteItem) third = NULL;
+
+  open_uri (f, "/gallery.html");
+  g_assert_true (vignette_ui_test_wait (not_running, f, "the end of the run"));
+  visible = vignette_gallery_page_get_visible_items (page);
+
+  g_action_group_activate_action (G_ACTION_GROUP (f->window), "open-image", g_variant_new_uint32 (0));
+  g_assert_cmpstr (vignette_window_get_page (f->window), ==, "detail");
+  gtk_widget_activate_action (GTK_WIDGET (detail), "detail.next", NULL);
+  gtk_widget_activate_action (GTK_WIDGET (detail), "detail.next", NULL);
+  g_assert_cmpuint (vignette_detail_view_get_position (detail), ==, 2);
+
+  gtk_widget_activate_action (GTK_WIDGET (detail), "detail.back", NULL);
+  g_assert_cmpstr (vignette_window_get_page (f->window), ==, "gallery");
+  g_assert_true (vignette_ui_test_wait (focus_settled, page, "the focus on a card"));
+
+  third = g_list_model_get_item (visible, 2);
+  g_assert_true (vignette_gallery_page_get_focus_item (page) == third);
+}
+
+/* A local file: its path, not file:///; "Show in Files" instead of the
+ * browser; and a Format row even when the thumbnails came from the
+ * desktop's thumbnail cache (the folder opened a second time), which
+ * decodes nothing and so names no format */
+static void
+test_detail_local_file (void)
+{
+  g_autoptr(GListStore) store = g_list_store_new (VIGNETTE_TYPE_ITEM);
+  g_autoptr(VignetteTextureCache) cache = vignette_texture_cache_new (VIGNETTE_TEXTURE_CACHE_DEFAULT_BYTES);
+  g_autoptr(VignetteItem) item = vignette_item_new (VIGNETTE_ITEM_KIND_IMAGE, "file:///home/ana/Pictures/My%20Cat.jpg",
+                                                    "file:///home/ana/Pictures/");
+  g_autoptr(VignetteThumbnails) cached = vignette_thumbnails_new (800, 600, NULL, NULL, VIGNETTE_FORMAT_PNG);
+  GtkWidget *window = gtk_window_new ();
+  VignetteDetailView *detail = VIGNETTE_DETAIL_VIEW (vignette_detail_view_new ());
+
+  gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (detail));
+  vignette_item_set_thumbnails (item, cached);
+  vignette_item_set_state (item, VIGNETTE_ITEM_STATE_DONE);
+  g_list_store_append (store, item);
+  vignette_detail_view_set_model (detail, G_LIST_MODEL (store), cache);
+  vignette_detail_view_set_position (detail, 0);
+
+  g_assert_cmpstr (vignette_detail_view_get_row (detail, "source"), ==, "/home/ana/Pictures/My Cat.jpg");
+  g_assert_cmpstr (vignette_detail_view_get_row (detail, "page"), ==, "/home/ana/Pictures");
+  g_assert_cmpstr (vignette_detail_view_get_row (detail, "format"), ==, "JPEG");
+  /* The header's button shows the file in the file manager */
+  g_assert_true (vignette_ui_test_action_enabled (GTK_WIDGET (detail), "detail.show-in-files"));
+
+  /* A download keeps its address and the browser */
+  {
+    g_autoptr(VignetteItem) web = vignette_ui_test_make_item ("web.jpg", VIGNETTE_ITEM_STATE_DONE);
+
+    g_list_store_append (store, web);
+    vignette_detail_view_set_position (detail, 1);
+    g_assert_cmpstr (vignette_detail_view_get_row (detail, "source"), ==, "https://example.com/gallery/web.jpg");
+    g_assert_true (vignette_ui_test_action_enabled (GTK_WIDGET (detail), "detail.open-original"));
+  }
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -404,6 +500,9 @@ main (int    argc,
   g_test_add ("/ui/window/settings", Fixture, NULL, fixture_set_up, test_settings, fixture_tear_down);
   g_test_add ("/ui/window/drop", Fixture, NULL, fixture_set_up, test_drop, fixture_tear_down);
   g_test_add ("/ui/window/narrow", Fixture, NULL, fixture_set_up, test_narrow, fixture_tear_down);
+  g_test_add_func ("/ui/detail/local-file", test_detail_local_file);
+  g_test_add ("/ui/window/focus-after-detail", Fixture, NULL, fixture_set_up, test_focus_after_detail,
+              fixture_tear_down);
 
   return g_test_run ();
 }

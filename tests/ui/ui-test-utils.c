@@ -7,6 +7,7 @@
 
 #include "ui-test-utils.h"
 #include "vignette-error.h"
+#include "vignette-item-private.h"
 #include "vignette-thumbnailer.h"
 #include "vignette-ui.h"
 

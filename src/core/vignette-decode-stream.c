@@ -1,0 +1,264 @@
+/* vignette-decode-stream.c: an image decoded on the workers while its bytes arrive
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The network thread writes each piece of a body here as it arrives; the
+ * pieces wait in a short queue and a worker feeds them to the decoder, one
+ * worker at a time per image (a drain runs until the queue is empty, and a
+ * write that finds no drain running starts one). So an image in flight costs
+ * its reduced decode and at most a couple of megabytes of bytes not yet
+ * decoded, never its whole file, and decoding overlaps the download. When
+ * the queue holds more than VIGNETTE_DECODE_STREAM_HIGH_WATER the download
+ * pauses (vignette_decode_stream_is_full()) until the worker catches up.
+ *
+ * Once the body is complete (close) and drained, the worker runs the
+ * @finish function of the stream's task, which finishes the decoder and
+ * makes the thumbnails, and returns the task: its callback runs on the
+ * main thread. A download that fails (abort) discards the decoder and
+ * returns the task cancelled; a decoder that refuses a piece (not an image,
+ * too many pixels) makes the next write fail with its error, which stops
+ * the download.
+ */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "vignette-decode-stream.h"
+
+struct _VignetteDecodeStream
+{
+  gatomicrefcount   ref_count;
+
+  VignetteWorkers  *workers;
+  VignetteDecoder  *decoder;       /* touched by one drain at a time */
+  GTask            *task;          /* returned once, by a drain */
+  GTaskThreadFunc   finish;
+
+  GMutex            lock;
+  GQueue            pieces;        /* GBytes not yet decoded */
+  gsize             queued;        /* their bytes */
+  guint64           written;
+  gboolean          draining;
+  gboolean          closed;
+  gboolean          aborted;
+  gboolean          returned;
+  GError           *error;         /* the decoder refused a piece */
+  gint64            first_work;
+};
+
+static void drain (gpointer data, gpointer user_data);
+
+/**
+ * vignette_decode_stream_new:
+ * @decoder: a new decoder, which the stream feeds
+ * @task: returned by @finish, on a worker, once the whole body is decoded;
+ *   its task data is what @finish needs
+ * @finish: finishes @decoder and returns @task
+ */
+VignetteDecodeStream *
+vignette_decode_stream_new (VignetteWorkers *workers,
+                            VignetteDecoder *decoder,
+                            GTask           *task,
+                            GTaskThreadFunc  finish)
+{
+  VignetteDecodeStream *self = g_new0 (VignetteDecodeStream, 1);
+
+  g_atomic_ref_count_init (&self->ref_count);
+  self->workers = g_object_ref (workers);
+  self->decoder = g_object_ref (decoder);
+  self->task = g_object_ref (task);
+  self->finish = finish;
+  g_mutex_init (&self->lock);
+  g_queue_init (&self->pieces);
+
+  return self;
+}
+
+VignetteDecodeStream *
+vignette_decode_stream_ref (VignetteDecodeStream *self)
+{
+  g_atomic_ref_count_inc (&self->ref_count);
+  return self;
+}
+
+void
+vignette_decode_stream_unref (VignetteDecodeStream *self)
+{
+  if (self == NULL || !g_atomic_ref_count_dec (&self->ref_count))
+    return;
+
+  g_queue_clear_full (&self->pieces, (GDestroyNotify) g_bytes_unref);
+  g_clear_object (&self->decoder);
+  /* Never returned (nobody wrote, nobody closed): say so rather than leak the caller */
+  if (!self->returned)
+    g_task_return_new_error (self->task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                             _("The operation was cancelled."));
+  g_clear_object (&self->task);
+  g_object_unref (self->workers);
+  g_clear_error (&self->error);
+  g_mutex_clear (&self->lock);
+  g_free (self);
+}
+
+/* Under the lock: a worker takes over when none is at it */
+static void
+kick (VignetteDecodeStream *self)
+{
+  if (self->draining || self->returned)
+    return;
+
+  self->draining = TRUE;
+  vignette_workers_run_func (self->workers, drain, vignette_decode_stream_ref (self));
+}
+
+/* A worker: feeds the pieces to the decoder until none is left; the last
+ * drain after close finishes the image */
+static void
+drain (gpointer data,
+       gpointer user_data)
+{
+  g_autoptr(VignetteDecodeStream) self = data;
+
+  if (self->first_work == 0)
+    self->first_work = g_get_monotonic_time ();
+
+  for (;;)
+    {
+      g_autoptr(GBytes) piece = NULL;
+      g_autoptr(GError) error = NULL;
+      gboolean finish = FALSE, aborted;
+
+      g_mutex_lock (&self->lock);
+      aborted = self->aborted;
+      if (!aborted && self->error == NULL)
+        {
+          piece = g_queue_pop_head (&self->pieces);
+          if (piece != NULL)
+            self->queued -= g_bytes_get_size (piece);
+          else if (self->closed)
+            finish = TRUE;
+        }
+      if (piece == NULL && !finish)
+        {
+          /* Nothing to do until the next write (or a failure to report) */
+          if (aborted || (self->error != NULL && self->closed))
+            {
+              self->returned = TRUE;
+              self->draining = FALSE;
+              g_mutex_unlock (&self->lock);
+              if (aborted)
+                g_task_return_new_error (self->task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                         _("The operation was cancelled."));
+              else
+                g_task_return_error (self->task, g_error_copy (self->error));
+              return;
+            }
+          self->draining = FALSE;
+          g_mutex_unlock (&self->lock);
+          return;
+        }
+      if (finish)
+        self->returned = TRUE;
+      g_mutex_unlock (&self->lock);
+
+      if (finish)
+        {
+          vignette_workers_record_times (self->workers, self->task, self->first_work);
+          self->finish (self->task, g_task_get_source_object (self->task),
+                        g_task_get_task_data (self->task), g_task_get_cancellable (self->task));
+          g_mutex_lock (&self->lock);
+          self->draining = FALSE;
+          g_mutex_unlock (&self->lock);
+          return;
+        }
+
+      if (!vignette_decoder_write (self->decoder, g_bytes_get_data (piece, NULL),
+                                   g_bytes_get_size (piece), &error))
+        {
+          g_mutex_lock (&self->lock);
+          self->error = g_steal_pointer (&error);
+          g_queue_clear_full (&self->pieces, (GDestroyNotify) g_bytes_unref);
+          self->queued = 0;
+          g_mutex_unlock (&self->lock);
+        }
+    }
+}
+
+/**
+ * vignette_decode_stream_write:
+ *
+ * From the thread that downloads: queues a piece of the body for the
+ * decoder (a copy). Fails when the decoder has refused an earlier piece:
+ * the download should stop, with that error.
+ */
+gboolean
+vignette_decode_stream_write (VignetteDecodeStream  *self,
+                              const guint8          *data,
+                              gsize                  length,
+                              GError               **error)
+{
+  g_mutex_lock (&self->lock);
+  if (self->error != NULL)
+    {
+      g_propagate_error (error, g_error_copy (self->error));
+      g_mutex_unlock (&self->lock);
+      return FALSE;
+    }
+
+  if (length > 0)
+    {
+      g_queue_push_tail (&self->pieces, g_bytes_new (data, length));
+      self->queued += length;
+      self->written += length;
+      kick (self);
+    }
+  g_mutex_unlock (&self->lock);
+
+  return TRUE;
+}
+
+/* Whether the download should wait for the decoder before it reads more */
+gboolean
+vignette_decode_stream_is_full (VignetteDecodeStream *self)
+{
+  gboolean full;
+
+  g_mutex_lock (&self->lock);
+  full = self->queued > VIGNETTE_DECODE_STREAM_HIGH_WATER && self->error == NULL;
+  g_mutex_unlock (&self->lock);
+
+  return full;
+}
+
+/* The whole body was written: finish the image once the queue is drained */
+void
+vignette_decode_stream_close (VignetteDecodeStream *self)
+{
+  g_mutex_lock (&self->lock);
+  self->closed = TRUE;
+  kick (self);
+  g_mutex_unlock (&self->lock);
+}
+
+/* The download failed: drop what waits, and the decoder with it */
+void
+vignette_decode_stream_abort (VignetteDecodeStream *self)
+{
+  g_mutex_lock (&self->lock);
+  self->aborted = TRUE;
+  g_queue_clear_full (&self->pieces, (GDestroyNotify) g_bytes_unref);
+  self->queued = 0;
+  kick (self);
+  g_mutex_unlock (&self->lock);
+}
+
+guint64
+vignette_decode_stream_get_n_written (VignetteDecodeStream *self)
+{
+  guint64 written;
+
+  g_mutex_lock (&self->lock);
+  written = self->written;
+  g_mutex_unlock (&self->lock);
+
+  return written;
+}
