@@ -53,9 +53,20 @@ compute_for (gint64 usec)
 /* The child ------------------------------------------------------------------ */
 
 static gboolean
-compute_50 (gpointer data)
+quit (gpointer data)
 {
-  compute_for (50 * 1000);
+  g_main_loop_quit (data);
+  return G_SOURCE_REMOVE;
+}
+
+/* The stalls of run_child, each scheduling the next: a source added while
+ * another is dispatched runs in a later iteration, so that even on a busy
+ * machine no two stalls share one */
+static gboolean
+sleep_80 (gpointer data)
+{
+  g_usleep (80 * 1000);
+  g_timeout_add (20, quit, data);
   return G_SOURCE_REMOVE;
 }
 
@@ -63,20 +74,15 @@ static gboolean
 compute_20 (gpointer data)
 {
   compute_for (20 * 1000);
+  g_timeout_add (20, sleep_80, data);
   return G_SOURCE_REMOVE;
 }
 
 static gboolean
-sleep_80 (gpointer data)
+compute_50_then_more (gpointer data)
 {
-  g_usleep (80 * 1000);
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
-quit (gpointer data)
-{
-  g_main_loop_quit (data);
+  compute_for (50 * 1000);
+  g_timeout_add (20, compute_20, data);
   return G_SOURCE_REMOVE;
 }
 
@@ -110,6 +116,7 @@ compute_50_with_a_poll (gpointer data)
   compute_for (25 * 1000);
   poll (NULL, 0, 0);
   compute_for (25 * 1000);
+  g_timeout_add (20, quit, data);
   return G_SOURCE_REMOVE;
 }
 
@@ -118,8 +125,7 @@ run_child_nested (void)
 {
   g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
 
-  g_timeout_add (20, compute_50_with_a_poll, NULL);
-  g_timeout_add (100, quit, loop);
+  g_timeout_add (20, compute_50_with_a_poll, loop);
   g_main_loop_run (loop);
   return 0;
 }
@@ -131,13 +137,20 @@ terminate (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+static gboolean
+compute_50_then_terminate (gpointer data)
+{
+  compute_for (50 * 1000);
+  g_timeout_add (20, terminate, NULL);
+  return G_SOURCE_REMOVE;
+}
+
 static int
 run_child_terminated (void)
 {
   g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
 
-  g_timeout_add (20, compute_50, NULL);
-  g_timeout_add (100, terminate, NULL);
+  g_timeout_add (20, compute_50_then_terminate, NULL);
   g_main_loop_run (loop);
   return 0;
 }
@@ -148,11 +161,7 @@ run_child (void)
   g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
   g_autoptr(GThread) thread = g_thread_new ("probe-check-other", other_thread, NULL);
 
-  /* One stall per iteration, a few idle iterations between them */
-  g_timeout_add (20, compute_50, NULL);
-  g_timeout_add (120, compute_20, NULL);
-  g_timeout_add (200, sleep_80, NULL);
-  g_timeout_add (400, quit, loop);
+  g_timeout_add (20, compute_50_then_more, loop);
   g_main_loop_run (loop);
   g_thread_join (g_steal_pointer (&thread));
   return 0;
