@@ -15,7 +15,10 @@
 #include <glib/gstdio.h>
 
 #include "vignette-error.h"
+#include "vignette-decode-stream.h"
+#include "vignette-decoder.h"
 #include "vignette-fetcher.h"
+#include "vignette-workers.h"
 
 #include "test-utils.h"
 
@@ -1329,6 +1332,100 @@ test_cancel_in_flight (void)
   g_assert_null (fetcher);
 }
 
+/* A download into a decode stream pauses while the decoder is behind; a
+ * cancel or the total timeout must still end it at once, not when the
+ * workers catch up */
+static gint worker_busy;
+
+static void
+keep_busy (gpointer data,
+           gpointer user_data)
+{
+  g_usleep (5 * G_USEC_PER_SEC);
+  g_atomic_int_set (&worker_busy, 0);
+}
+
+static void
+finish_stream (GTask        *task,
+               gpointer      source,
+               gpointer      data,
+               GCancellable *cancellable)
+{
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+on_stream_done (GObject      *source,
+                GAsyncResult *result,
+                gpointer      data)
+{
+  g_task_propagate_boolean (G_TASK (result), NULL);
+}
+
+static void
+check_paused_download (gboolean by_cancel)
+{
+  g_autoptr(VignetteTestServer) server = vignette_test_server_new ();
+  g_autoptr(VignetteWorkers) workers = vignette_workers_new (1);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(VignetteFetcher) fetcher = NULL;
+  g_autoptr(VignetteDecoder) decoder = NULL;
+  g_autofree guchar *data = g_malloc0 (8 * 1024 * 1024);
+  g_autoptr(GBytes) body = g_bytes_new (data, 8 * 1024 * 1024);
+  g_autofree char *uri = NULL;
+  VignetteDecodeStream *stream;
+  VignetteSettings settings;
+  GTask *task;
+  Fetch fetch = { 0 };
+
+  vignette_settings_init (&settings);
+  settings.timeout = by_cancel ? 60 : 1;
+  fetcher = vignette_fetcher_new (&settings);
+  vignette_settings_clear (&settings);
+  vignette_test_server_add (server, "/big.png", 200, "image/png", body);
+  uri = vignette_test_server_get_uri (server, "/big.png");
+
+  /* The only worker is busy: the stream's queue fills, the download pauses */
+  g_atomic_int_set (&worker_busy, 1);
+  vignette_workers_run_func (workers, keep_busy, NULL);
+  task = g_task_new (NULL, NULL, on_stream_done, NULL);
+  decoder = vignette_decoder_new ("big.png", 100, VIGNETTE_DEFAULT_MAX_PIXELS, TRUE);
+  stream = vignette_decode_stream_new (workers, decoder, task, finish_stream);
+  g_object_unref (task);
+
+  vignette_fetcher_fetch_into_async (fetcher, uri, NULL, VIGNETTE_FETCH_IMAGE, 1, stream, NULL, NULL,
+                                     cancellable, on_fetched, &fetch);
+  if (by_cancel)
+    {
+      vignette_test_spin_for (300);
+      g_cancellable_cancel (cancellable);
+    }
+  vignette_test_spin_until (&fetch.done, WAIT_MS);
+
+  g_test_message ("%s", fetch.error ? fetch.error->message : "(no error)");
+  /* Ended while the decoder was still behind, not when it caught up */
+  g_assert_cmpint (g_atomic_int_get (&worker_busy), ==, 1);
+  if (by_cancel)
+    g_assert_error (fetch.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  else
+    g_assert_error (fetch.error, VIGNETTE_ERROR, VIGNETTE_ERROR_TIMED_OUT);
+
+  vignette_decode_stream_unref (stream);
+  fetch_clear (&fetch);
+}
+
+static void
+test_paused_download_cancelled (void)
+{
+  check_paused_download (TRUE);
+}
+
+static void
+test_paused_download_times_out (void)
+{
+  check_paused_download (FALSE);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1366,6 +1463,8 @@ main (int    argc,
   g_test_add_func ("/core/fetcher/cancel-before-start", test_cancel_before_start);
   g_test_add_func ("/core/fetcher/cancel-in-flight", test_cancel_in_flight);
   /* Last: it fails on the engine of 2 December (the timeout restarts at each redirect) */
+  g_test_add_func ("/core/fetcher/paused-download-cancelled", test_paused_download_cancelled);
+  g_test_add_func ("/core/fetcher/paused-download-times-out", test_paused_download_times_out);
   g_test_add_func ("/core/fetcher/timeout-covers-redirects", test_timeout_covers_redirects);
 
   return g_test_run ();

@@ -92,6 +92,7 @@ typedef struct {
   GTask            *task;
   VignetteResponse *response;
   GError           *error;
+  GObject          *progress_target;  /* released here, on the main thread */
 } Completion;
 
 static void
@@ -100,6 +101,7 @@ completion_free (gpointer data)
   Completion *completion = data;
 
   g_clear_object (&completion->task);
+  g_clear_object (&completion->progress_target);
   vignette_response_free (completion->response);
   g_clear_error (&completion->error);
   g_free (completion);
@@ -245,16 +247,19 @@ flush_cb (gpointer data)
       guint64 received, total;
       gboolean finished;
 
+      g_autoptr(GObject) target = NULL;
+
       g_mutex_lock (&self->lock);
       received = req->progress_received;
       total = req->progress_total;
       finished = req->finished;
       req->progress_dirty = FALSE;
+      target = req->progress_target ? g_object_ref (req->progress_target) : NULL;
       g_mutex_unlock (&self->lock);
 
       /* The result may be on its way already; it says the rest */
-      if (!finished && req->progress != NULL)
-        req->progress (req->progress_target, received, total);
+      if (!finished && req->progress != NULL && target != NULL)
+        req->progress (target, received, total);
     }
 
   for (guint i = 0; i < completions->len; i++)
@@ -278,6 +283,8 @@ schedule_flush (VignetteFetcher *self)
   if (self->flush_source == NULL)
     {
       self->flush_source = g_idle_source_new ();
+      /* Results free slots: as urgent as any other I/O of the main loop */
+      g_source_set_priority (self->flush_source, G_PRIORITY_DEFAULT);
       g_source_set_callback (self->flush_source, flush_cb, g_object_ref (self), g_object_unref);
       g_source_set_static_name (self->flush_source, "[vignette] fetch progress");
       g_source_attach (self->flush_source, self->main_context);
@@ -384,7 +391,7 @@ request_complete (Request           *req,
       g_source_destroy (req->timeout_source);
       g_clear_pointer (&req->timeout_source, g_source_unref);
     }
-  self->n_active--;
+  g_atomic_int_dec_and_test (&self->n_active);
 
   if (req->sink != NULL)
     {
@@ -402,8 +409,13 @@ request_complete (Request           *req,
   completion->task = g_steal_pointer (&req->task);
   completion->response = response;
   completion->error = error;
+  /* The decode stream's job holds it too; whatever else the request holds
+   * may be its last reference, and dies here, not on the main thread's
+   * behalf */
+  g_clear_pointer (&req->sink, vignette_decode_stream_unref);
 
   g_mutex_lock (&self->lock);
+  completion->progress_target = g_steal_pointer (&req->progress_target);
   req->finished = TRUE;
   g_ptr_array_add (self->completions, completion);
   schedule_flush (self);
@@ -707,7 +719,9 @@ on_read (GObject      *source,
     }
 
   req->body_length += (gsize) length;
+  g_mutex_lock (&self->lock);
   self->bytes_received += (guint64) length;
+  g_mutex_unlock (&self->lock);
   post_progress (req);
   read_more (req);
 }
@@ -719,9 +733,32 @@ resume_cb (gpointer data)
 
   g_clear_pointer (&req->resume_source, g_source_unref);
   req->paused = FALSE;
+
+  /* No read is outstanding while paused, so nothing else sees a cancel, a
+   * timeout or the low-speed limit: they end the attempt here */
+  if (g_cancellable_is_cancelled (req->net_cancellable))
+    {
+      attempt_failed (req, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                                _("The operation was cancelled.")));
+      return G_SOURCE_REMOVE;
+    }
+
   read_more (req);
 
   return G_SOURCE_REMOVE;
+}
+
+/* One byte more than the limit was asked for, and came: the body is larger */
+static void
+fail_too_large (Request *req)
+{
+  g_autofree char *limit = g_format_size (req->max_bytes);
+
+  request_complete (req, NULL,
+                    g_error_new (VIGNETTE_ERROR, VIGNETTE_ERROR_TOO_LARGE,
+                                 _("%s is larger than the limit of %s."),
+                                 req->original_uri, limit),
+                    -1, FALSE);
 }
 
 static void
@@ -731,15 +768,10 @@ read_more (Request *req)
 
   if (req->sink != NULL)
     {
-      if (req->body_length >= req->max_bytes)
+      /* Reads ask for one byte past the limit: more than it is too large */
+      if (req->body_length > req->max_bytes)
         {
-          g_autofree char *limit = g_format_size (req->max_bytes);
-
-          request_complete (req, NULL,
-                            g_error_new (VIGNETTE_ERROR, VIGNETTE_ERROR_TOO_LARGE,
-                                         _("%s is larger than the limit of %s."),
-                                         req->original_uri, limit),
-                            -1, FALSE);
+          fail_too_large (req);
           return;
         }
 
@@ -772,14 +804,7 @@ read_more (Request *req)
 
       if (req->body_length >= req->max_bytes)
         {
-          g_autofree char *limit = g_format_size (req->max_bytes);
-
-          /* One byte more than the limit was asked for: the body is larger */
-          request_complete (req, NULL,
-                            g_error_new (VIGNETTE_ERROR, VIGNETTE_ERROR_TOO_LARGE,
-                                         _("%s is larger than the limit of %s."),
-                                         req->original_uri, limit),
-                            -1, FALSE);
+          fail_too_large (req);
           return;
         }
       grown = MIN (grown, (gsize) req->max_bytes + 1);
@@ -1066,8 +1091,12 @@ start_cb (gpointer data)
   Request *req = data;
   VignetteFetcher *self = req->self;
 
-  self->n_active++;
-  self->peak_active = MAX (self->peak_active, self->n_active);
+  {
+    guint now_active = (guint) g_atomic_int_add (&self->n_active, 1) + 1;
+
+    if (now_active > (guint) g_atomic_int_get (&self->peak_active))
+      g_atomic_int_set (&self->peak_active, now_active);  /* only this thread writes it */
+  }
 
   if (g_cancellable_is_cancelled (req->net_cancellable))
     {
@@ -1402,8 +1431,15 @@ vignette_fetcher_get_peak_active (VignetteFetcher *self)
 guint64
 vignette_fetcher_get_bytes_received (VignetteFetcher *self)
 {
+  guint64 received;
+
   g_return_val_if_fail (VIGNETTE_IS_FETCHER (self), 0);
-  return self->bytes_received;
+
+  g_mutex_lock (&self->lock);
+  received = self->bytes_received;
+  g_mutex_unlock (&self->lock);
+
+  return received;
 }
 
 GThread *

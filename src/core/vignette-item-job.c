@@ -119,10 +119,13 @@ is_local (VignetteItem *item)
   return g_str_has_prefix (vignette_item_get_uri (item), "file:");
 }
 
+/* Where the item ended; a slot still held goes with it, and the run gives
+ * it back once it has taken the result */
 static void
-return_result (GTask             *task,
-               VignetteJobOutcome outcome,
-               GError            *error)
+return_result_full (GTask             *task,
+                    VignetteJobOutcome outcome,
+                    GError            *error,
+                    GPtrArray         *children)
 {
   JobData *job = g_task_get_task_data (task);
   VignetteJobResult *result = g_new0 (VignetteJobResult, 1);
@@ -132,11 +135,11 @@ return_result (GTask             *task,
   result->outcome = outcome;
   if (job->holds_slot)
     {
-      /* The run gives it back once it has taken the result */
       job->holds_slot = FALSE;
       result->slot_host_key = g_strdup (job->host_key);
     }
   result->error = error;
+  result->children = children;
   result->from_cache = job->from_cache;
   result->hint.delay_ms = -1;
   vignette_item_mark (job->item, VIGNETTE_MARK_FINISHED, 0);
@@ -144,18 +147,18 @@ return_result (GTask             *task,
 }
 
 static void
+return_result (GTask             *task,
+               VignetteJobOutcome outcome,
+               GError            *error)
+{
+  return_result_full (task, outcome, error, NULL);
+}
+
+static void
 return_children (GTask     *task,
                  GPtrArray *children)
 {
-  JobData *job = g_task_get_task_data (task);
-  VignetteJobResult *result = g_new0 (VignetteJobResult, 1);
-
-  release_slot (job);
-  result->outcome = VIGNETTE_JOB_EXPANDED;
-  result->children = children;
-  result->hint.delay_ms = -1;
-  vignette_item_mark (job->item, VIGNETTE_MARK_FINISHED, 0);
-  g_task_return_pointer (task, result, (GDestroyNotify) vignette_job_result_free);
+  return_result_full (task, VIGNETTE_JOB_EXPANDED, NULL, children);
 }
 
 static void
@@ -519,8 +522,11 @@ on_loaded (GObject      *source,
           VignetteJobResult *retry = g_new0 (VignetteJobResult, 1);
 
           vignette_item_edit_timeline (job->item)->retries++;
-          job->holds_slot = FALSE;
-          retry->slot_host_key = g_strdup (job->host_key);
+          if (job->holds_slot)
+            {
+              job->holds_slot = FALSE;
+              retry->slot_host_key = g_strdup (job->host_key);
+            }
           retry->outcome = VIGNETTE_JOB_RETRY;
           retry->error = error;
           retry->hint = hint;

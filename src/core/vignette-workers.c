@@ -100,6 +100,9 @@ lower_thread_priority (void)
 #endif
 }
 
+/* Set on the pool's own threads: a pool cannot wait for itself */
+static __thread gboolean in_pool_thread;
+
 static void
 run_job (gpointer data,
          gpointer user_data)
@@ -114,8 +117,13 @@ run_job (gpointer data,
   times->start = begin;
   times->worker = worker_number (self);
 
+  in_pool_thread = TRUE;
+
   if (job->task == NULL)
     {
+      /* Ours, for the figures below: the function may drop the last
+       * reference anyone else held (a decode stream's) */
+      g_object_ref (self);
       g_free (times);
       g_mutex_lock (&self->stats_lock);
       self->n_busy++;
@@ -129,6 +137,7 @@ run_job (gpointer data,
       self->busy_usec += g_get_monotonic_time () - begin;
       g_mutex_unlock (&self->stats_lock);
       g_free (job);
+      g_object_unref (self);
       return;
     }
 
@@ -164,10 +173,12 @@ vignette_workers_finalize (GObject *object)
 {
   VignetteWorkers *self = (VignetteWorkers *)object;
 
-  /* Wait for running jobs: they only hold their own data, and every queued
-   * task holds a reference to its source object, so none of them can outlive
-   * what they point to. */
-  g_thread_pool_free (self->pool, FALSE, TRUE);
+  /* Wait for running jobs: every queued task holds a reference to its
+   * source object, so none of them can outlive what they point to. The last
+   * reference may go on one of the pool's own threads (a decode stream's,
+   * at the end of a drain), which cannot wait for itself: the pool then
+   * ends its threads on its own. */
+  g_thread_pool_free (self->pool, FALSE, !in_pool_thread);
   g_mutex_clear (&self->stats_lock);
 
   G_OBJECT_CLASS (vignette_workers_parent_class)->finalize (object);
