@@ -437,6 +437,37 @@ test_direct_image (void)
   g_assert_true (g_str_has_suffix (vignette_item_get_uri (item), "/inner.png"));
 }
 
+/* An image given as a source (an address or a file, not found on a page)
+ * is saved under a name of its own, like any other */
+static void
+test_direct_image_saved (void)
+{
+  g_autoptr(VignetteTestServer) server = vignette_test_server_new ();
+  g_autoptr(VignetteRun) run = make_run ();
+  g_autofree char *tmp = vignette_test_make_temp_dir ();
+  g_autofree char *out = g_build_filename (tmp, "out", NULL);
+  g_autofree char *local = g_build_filename (tmp, "local.png", NULL);
+  g_autofree char *remote = vignette_test_server_get_uri (server, "/remote.jpg");
+  g_autofree char *saved_remote = g_build_filename (out, "200", "remote.png", NULL);
+  g_autofree char *saved_local = g_build_filename (out, "200", "local.png", NULL);
+  g_autoptr(GBytes) png = vignette_test_make_image (30, 20, "png", FALSE);
+  g_autoptr(GFile) out_file = g_file_new_for_path (out);
+  Execution execution;
+
+  vignette_test_server_add_image (server, "/remote.jpg", 50, 40, "jpeg");
+  vignette_test_write_file (local, png);
+  vignette_run_set_output (run, out_file);
+  add_source (run, remote, 1, 1);
+  add_source (run, local, 1, 1);
+  execute_and_wait (run, NULL, &execution);
+  g_assert_no_error (execution.error);
+  assert_all_done (run);
+
+  g_assert_true (g_file_test (saved_remote, G_FILE_TEST_IS_REGULAR));
+  g_assert_true (g_file_test (saved_local, G_FILE_TEST_IS_REGULAR));
+  vignette_test_remove_tree (tmp);
+}
+
 static void
 test_neither_page_nor_image (void)
 {
@@ -1794,6 +1825,7 @@ main (int    argc,
   g_test_add_func ("/core/run/throttled-host-is-fair", test_throttled_host_is_fair);
   g_test_add_func ("/core/run/trickle-is-cut", test_trickle_is_cut);
   g_test_add_func ("/core/run/dead-host", test_dead_host);
+  g_test_add_func ("/core/run/direct-image-saved", test_direct_image_saved);
   g_test_add_func ("/core/run/streamed-decode", test_streamed_decode);
   g_test_add_func ("/core/run/streamed-size-limit", test_streamed_size_limit);
 

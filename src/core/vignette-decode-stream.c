@@ -328,14 +328,3 @@ vignette_decode_stream_abort (VignetteDecodeStream *self)
   g_mutex_unlock (&self->lock);
 }
 
-guint64
-vignette_decode_stream_get_n_written (VignetteDecodeStream *self)
-{
-  guint64 written;
-
-  g_mutex_lock (&self->lock);
-  written = self->written;
-  g_mutex_unlock (&self->lock);
-
-  return written;
-}

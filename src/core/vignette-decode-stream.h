@@ -29,7 +29,6 @@ gboolean              vignette_decode_stream_write      (VignetteDecodeStream *s
 gboolean              vignette_decode_stream_is_full    (VignetteDecodeStream *self);
 void                  vignette_decode_stream_close      (VignetteDecodeStream *self);
 void                  vignette_decode_stream_abort      (VignetteDecodeStream *self);
-guint64               vignette_decode_stream_get_n_written (VignetteDecodeStream *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VignetteDecodeStream, vignette_decode_stream_unref)
 

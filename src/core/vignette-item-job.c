@@ -559,6 +559,13 @@ on_loaded (GObject      *source,
 
     case VIGNETTE_LOAD_IMAGE:
       vignette_item_set_kind (job->item, VIGNETTE_ITEM_KIND_IMAGE);
+      if (vignette_item_get_save_name (job->item) == NULL)
+        {
+          /* A source that was an image itself, not found on a page */
+          g_autofree char *name = vignette_names_claim (job->ctx->names, vignette_item_get_uri (job->item));
+
+          vignette_item_set_save_name (job->item, name);
+        }
       if (loaded->streamed > 0)
         {
           /* Decoded as it arrived: the workers finish it, if they have not */

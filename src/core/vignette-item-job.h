@@ -8,6 +8,7 @@
 #include "vignette-host-queue.h"
 #include "vignette-item.h"
 #include "vignette-loader.h"
+#include "vignette-names.h"
 #include "vignette-saver.h"
 #include "vignette-thumbnailer.h"
 #include "vignette-workers.h"
@@ -21,6 +22,7 @@ typedef struct {
   VignetteWorkers     *workers;
   VignetteSaver       *saver;          /* NULL: only make the thumbnails */
   VignetteHostQueue   *queue;          /* the slot a job holds goes back here */
+  VignetteNames       *names;          /* an address that turns out to be an image gets its file name here */
   const char          *selector;       /* NULL: the built-in rules */
   gboolean             recursive;
   const char          *cache_flavor;   /* the desktop cache to read for local files, or NULL */

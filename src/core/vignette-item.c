@@ -348,16 +348,6 @@ vignette_item_get_state (VignetteItem *self)
   return self->state;
 }
 
-gboolean
-vignette_item_is_finished (VignetteItem *self)
-{
-  g_return_val_if_fail (VIGNETTE_IS_ITEM (self), FALSE);
-
-  return self->state == VIGNETTE_ITEM_STATE_DONE ||
-         self->state == VIGNETTE_ITEM_STATE_FAILED ||
-         self->state == VIGNETTE_ITEM_STATE_CANCELLED;
-}
-
 guint64
 vignette_item_get_bytes_received (VignetteItem *self)
 {

@@ -22,7 +22,6 @@ const char         *vignette_item_get_page_uri       (VignetteItem      *self);
 const char         *vignette_item_get_name           (VignetteItem      *self);
 VignetteItemKind    vignette_item_get_kind           (VignetteItem      *self);
 VignetteItemState   vignette_item_get_state          (VignetteItem      *self);
-gboolean            vignette_item_is_finished        (VignetteItem      *self);
 guint64             vignette_item_get_bytes_received (VignetteItem      *self);
 guint64             vignette_item_get_bytes_total    (VignetteItem      *self);
 double              vignette_item_get_progress       (VignetteItem      *self);

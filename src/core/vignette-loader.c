@@ -375,13 +375,6 @@ vignette_loader_new (VignetteFetcher *fetcher,
   return self;
 }
 
-VignetteFetcher *
-vignette_loader_get_fetcher (VignetteLoader *self)
-{
-  g_return_val_if_fail (VIGNETTE_IS_LOADER (self), NULL);
-  return self->fetcher;
-}
-
 /**
  * vignette_loader_load_async:
  * @referer: (nullable): the page an image comes from

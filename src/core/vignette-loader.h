@@ -38,7 +38,6 @@ char           *vignette_display_name_for_uri (const char            *uri);
 VignetteLoader *vignette_loader_new           (VignetteFetcher       *fetcher,
                                                guint64                max_bytes,
                                                guint64                max_page_bytes);
-VignetteFetcher *vignette_loader_get_fetcher  (VignetteLoader        *self);
 void            vignette_loader_load_async    (VignetteLoader        *self,
                                                const char            *uri,
                                                const char            *referer,

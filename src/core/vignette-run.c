@@ -1151,6 +1151,7 @@ setup_pipeline (VignetteRun *self)
   self->job_context.workers = self->workers;
   self->job_context.saver = self->saver;
   self->job_context.queue = self->queue;
+  self->job_context.names = self->names;
   self->job_context.selector = self->selector;
   self->job_context.recursive = self->recursive;
   self->job_context.use_cache = self->use_cache;
@@ -1378,14 +1379,3 @@ vignette_run_save_finish (VignetteRun   *self,
   return n_saved > 0 ? (guint) n_saved : 0;
 }
 
-/**
- * vignette_run_get_export:
- *
- * Returns: (transfer none) (nullable): the latest "Save Thumbnails…" job
- */
-VignetteExport *
-vignette_run_get_export (VignetteRun *self)
-{
-  g_return_val_if_fail (VIGNETTE_IS_RUN (self), NULL);
-  return self->export;
-}

@@ -82,6 +82,5 @@ void          vignette_run_save_async         (VignetteRun          *self,
 guint         vignette_run_save_finish        (VignetteRun          *self,
                                                GAsyncResult         *result,
                                                GError              **error);
-VignetteExport *vignette_run_get_export       (VignetteRun          *self);
 
 G_END_DECLS

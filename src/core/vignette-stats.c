@@ -103,12 +103,6 @@ vignette_stall_monitor_get_max_busy_ms (void)
   return max_busy_usec / 1000.0;
 }
 
-guint64
-vignette_stall_monitor_get_n_iterations (void)
-{
-  return n_iterations;
-}
-
 void
 vignette_stall_monitor_reset (void)
 {

@@ -13,7 +13,6 @@ void    vignette_stall_monitor_install (GMainContext *context);
 double  vignette_stall_monitor_get_max_ms (void);
 double  vignette_stall_monitor_get_max_stall_cpu_ms (void);
 double  vignette_stall_monitor_get_max_busy_ms (void);
-guint64 vignette_stall_monitor_get_n_iterations (void);
 void    vignette_stall_monitor_reset   (void);
 guint64 vignette_get_peak_rss          (void);
 void    vignette_tune_allocator        (void);

@@ -574,16 +574,6 @@ vignette_thumbnailer_set_sizes (VignetteThumbnailer *self,
   g_array_sort (self->sizes, compare_uint_desc);
 }
 
-const guint *
-vignette_thumbnailer_get_sizes (VignetteThumbnailer *self,
-                                guint               *n_sizes)
-{
-  g_return_val_if_fail (VIGNETTE_IS_THUMBNAILER (self), NULL);
-
-  *n_sizes = self->sizes->len;
-  return (const guint *) (gpointer) self->sizes->data;
-}
-
 void
 vignette_thumbnailer_set_format (VignetteThumbnailer *self,
                                  VignetteFormat       format,

@@ -64,8 +64,6 @@ VignetteWorkers     *vignette_thumbnailer_get_workers       (VignetteThumbnailer
 void                 vignette_thumbnailer_set_sizes         (VignetteThumbnailer           *self,
                                                              const guint                   *sizes,
                                                              guint                          n_sizes);
-const guint         *vignette_thumbnailer_get_sizes         (VignetteThumbnailer           *self,
-                                                             guint                         *n_sizes);
 void                 vignette_thumbnailer_set_format        (VignetteThumbnailer           *self,
                                                              VignetteFormat                 format,
                                                              gboolean                       compact);

@@ -229,13 +229,3 @@ vignette_thumbnails_set_from_cache (VignetteThumbnails *self,
   self->from_cache = !!from_cache;
 }
 
-gsize
-vignette_thumbnails_get_memory_size (VignetteThumbnails *self)
-{
-  gsize total = sizeof *self;
-
-  for (guint i = 0; i < self->sizes->len; i++)
-    total += g_bytes_get_size (g_array_index (self->sizes, VignetteThumbnail, i).bytes);
-
-  return total;
-}

@@ -62,7 +62,6 @@ void                       vignette_thumbnails_clear_cache_entries (VignetteThum
 gboolean                   vignette_thumbnails_get_from_cache      (VignetteThumbnails *self);
 void                       vignette_thumbnails_set_from_cache      (VignetteThumbnails *self,
                                                                     gboolean            from_cache);
-gsize                      vignette_thumbnails_get_memory_size     (VignetteThumbnails *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VignetteThumbnails, vignette_thumbnails_unref)
 

@@ -266,13 +266,6 @@ vignette_workers_run (VignetteWorkers *self,
   g_thread_pool_push (self->pool, job, NULL);
 }
 
-guint
-vignette_workers_get_n_pending (VignetteWorkers *self)
-{
-  g_return_val_if_fail (VIGNETTE_IS_WORKERS (self), 0);
-  return g_thread_pool_unprocessed (self->pool);
-}
-
 double
 vignette_workers_get_busy_seconds (VignetteWorkers *self)
 {

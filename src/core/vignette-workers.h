@@ -24,7 +24,6 @@ void             vignette_workers_run_func        (VignetteWorkers *self,
 void             vignette_workers_record_times    (VignetteWorkers *self,
                                                    GTask           *task,
                                                    gint64           start);
-guint            vignette_workers_get_n_pending   (VignetteWorkers *self);
 double           vignette_workers_get_busy_seconds (VignetteWorkers *self);
 guint            vignette_workers_get_peak_busy   (VignetteWorkers *self);
 guint            vignette_default_n_threads       (void);

@@ -192,7 +192,7 @@ _vignette_window_update_actions (VignetteWindow *self)
 {
   VignetteRun *run = self->run;
   gboolean running = run != NULL && vignette_run_get_running (run);
-  gboolean saving = self->save_cancellable != NULL;
+  gboolean saving = vignette_window_get_saving (self);
   guint n_done = run ? vignette_run_get_n_done (run) : 0;
   guint n_retryable = run ? vignette_run_get_n_failed (run) + vignette_run_get_n_cancelled (run) : 0;
   guint zoom = vignette_gallery_page_get_zoom_size (self->gallery_page);

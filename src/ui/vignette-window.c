@@ -354,8 +354,8 @@ on_saved (GObject      *source,
   guint n_saved;
 
   n_saved = vignette_run_save_finish (VIGNETTE_RUN (source), result, &error);
-  g_clear_object (&self->save_cancellable);
-  _vignette_window_notify_saving (self);
+  if (!vignette_run_get_saving (VIGNETTE_RUN (source)))
+    g_clear_object (&self->save_cancellable);
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     message = g_strdup (_("Saving was cancelled"));
@@ -394,7 +394,7 @@ vignette_window_save_to (VignetteWindow *self,
   g_return_val_if_fail (VIGNETTE_IS_WINDOW (self), FALSE);
   g_return_val_if_fail (G_IS_FILE (folder), FALSE);
 
-  if (self->run == NULL || self->save_cancellable != NULL)
+  if (self->run == NULL || vignette_run_get_saving (self->run))
     return FALSE;
 
   sizes = g_settings_get_value (self->settings, "save-sizes");
@@ -402,9 +402,10 @@ vignette_window_save_to (VignetteWindow *self,
   format_name = g_settings_get_string (self->settings, "save-format");
   vignette_format_parse (format_name, &format, NULL);
 
-  /* The header shows "Saving 12 of 24…" from the run's own counters */
+  /* The header shows "Saving 12 of 24…" from the run's own counters, and
+   * the window's saving state is the run's (notify::saving) */
+  g_clear_object (&self->save_cancellable);
   self->save_cancellable = g_cancellable_new ();
-  _vignette_window_notify_saving (self);
 
   task = g_task_new (self, NULL, NULL, NULL);
   g_task_set_source_tag (task, vignette_window_save_to);
@@ -635,6 +636,9 @@ vignette_window_init (VignetteWindow *self)
                                   G_CALLBACK (_vignette_window_update_actions), self);
   g_signal_group_connect_swapped (self->run_signals, "notify::n-cancelled",
                                   G_CALLBACK (_vignette_window_update_actions), self);
+  /* Saving is the engine's state ("Save Thumbnails…" is its export) */
+  g_signal_group_connect_swapped (self->run_signals, "notify::saving",
+                                  G_CALLBACK (_vignette_window_notify_saving), self);
 
   drop = gtk_drop_target_new (G_TYPE_INVALID, GDK_ACTION_COPY);
   gtk_drop_target_set_gtypes (drop, types, G_N_ELEMENTS (types));
@@ -672,7 +676,7 @@ gboolean
 vignette_window_get_saving (VignetteWindow *self)
 {
   g_return_val_if_fail (VIGNETTE_IS_WINDOW (self), FALSE);
-  return self->save_cancellable != NULL;
+  return self->run != NULL && vignette_run_get_saving (self->run);
 }
 
 /* "start", "gallery" or "detail" */
