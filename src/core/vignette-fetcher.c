@@ -46,6 +46,7 @@ struct _VignetteFetcher
   GMainLoop        *loop;
   SoupSession      *session;
   GError           *tls_error;    /* the --ca-file could not be read */
+  gboolean          tls_ready;
   GPtrArray        *active;       /* Request, for the low-speed check */
   GSource          *ticker;
 
@@ -1032,12 +1033,46 @@ on_tick (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+/* Network thread, before the first https request: the trust store (the
+ * --ca-file, or the system's, parsed here and never on the main loop). Not
+ * before: a run over plain http or local files need not load TLS at all. */
+static void
+ensure_tls (VignetteFetcher *self)
+{
+  if (self->tls_ready)
+    return;
+  self->tls_ready = TRUE;
+
+  if (self->settings.ca_file != NULL)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GTlsDatabase) database = g_tls_file_database_new (self->settings.ca_file, &error);
+
+      if (database != NULL)
+        soup_session_set_tls_database (self->session, database);
+      else
+        self->tls_error = g_error_new (VIGNETTE_ERROR, VIGNETTE_ERROR_TLS,
+                                       _("The certificates of %s cannot be read: %s"),
+                                       self->settings.ca_file, error->message);
+    }
+  else
+    {
+      GTlsBackend *backend = g_tls_backend_get_default ();
+      g_autoptr(GTlsDatabase) database = backend ? g_tls_backend_get_default_database (backend) : NULL;
+
+      if (database != NULL)
+        soup_session_set_tls_database (self->session, database);
+    }
+}
+
 static void
 start_attempt (Request *req)
 {
   VignetteFetcher *self = req->self;
   SoupMessageHeaders *headers;
 
+  if (g_str_has_prefix (req->uri, "https:"))
+    ensure_tls (self);
   if (self->tls_error != NULL && g_str_has_prefix (req->uri, "https:"))
     {
       request_complete (req, NULL, g_error_copy (self->tls_error), -1, FALSE);
@@ -1146,28 +1181,6 @@ network_thread (gpointer data)
                                                  "user-agent", self->user_agent,
                                                  "accept-language-auto", TRUE,
                                                  NULL);
-  if (self->settings.ca_file != NULL)
-    {
-      g_autoptr(GError) error = NULL;
-      g_autoptr(GTlsDatabase) database = g_tls_file_database_new (self->settings.ca_file, &error);
-
-      if (database != NULL)
-        soup_session_set_tls_database (self->session, database);
-      else
-        self->tls_error = g_error_new (VIGNETTE_ERROR, VIGNETTE_ERROR_TLS,
-                                       _("The certificates of %s cannot be read: %s"),
-                                       self->settings.ca_file, error->message);
-    }
-  else
-    {
-      /* Parse the system's trust store now, before the first request needs it */
-      GTlsBackend *backend = g_tls_backend_get_default ();
-      g_autoptr(GTlsDatabase) database = backend ? g_tls_backend_get_default_database (backend) : NULL;
-
-      if (database != NULL)
-        soup_session_set_tls_database (self->session, database);
-    }
-
   if (self->settings.low_speed_time > 0 && self->settings.low_speed_limit > 0)
     {
       self->ticker = g_timeout_source_new_seconds (1);
