@@ -104,17 +104,30 @@ release_slot (VignetteDecodeStream *self)
 
   g_mutex_lock (&slots_lock);
   slots_busy--;
-  next = g_queue_pop_head (&slots_waiting);
   g_mutex_unlock (&slots_lock);
 
-  if (next != NULL)
+  /* Until a waiting stream takes the slot: one that failed meanwhile only
+   * needs a worker to say so, not the slot, and must not keep it from the
+   * next */
+  for (;;)
     {
+      gboolean taken;
+
+      g_mutex_lock (&slots_lock);
+      next = g_queue_pop_head (&slots_waiting);
+      g_mutex_unlock (&slots_lock);
+      if (next == NULL)
+        break;
+
       g_mutex_lock (&next->lock);
       next->waiting = FALSE;
-      next->draining = FALSE;
       kick (next);
+      taken = next->has_slot || next->waiting;
       g_mutex_unlock (&next->lock);
       vignette_decode_stream_unref (next);
+
+      if (taken)
+        break;
     }
 }
 
