@@ -52,6 +52,8 @@ struct _VignetteHostQueue
   guint           n_active;
   guint           n_decoding;
   guint           n_queued;
+  guint           n_deferred;   /* queued entries with a not-before time */
+  guint           n_paused;     /* pause_host() calls: hosts that may be paused */
   GDestroyNotify  item_free;
 };
 
@@ -182,6 +184,8 @@ push_entry (VignetteHostQueue *self,
 
   entry->item = item;
   entry->not_before = not_before;
+  if (not_before != 0)
+    self->n_deferred++;
   if (at_head)
     g_queue_push_head (&host->queued[klass], entry);
   else
@@ -232,6 +236,7 @@ vignette_host_queue_pause_host (VignetteHostQueue *self,
   Host *host = get_host (self, host_key);
 
   host->paused_until = MAX (host->paused_until, until);
+  self->n_paused++;
 }
 
 void
@@ -291,6 +296,8 @@ vignette_host_queue_pop (VignetteHostQueue  *self,
 
           entry = ready->data;
           item = entry->item;
+          if (entry->not_before != 0)
+            self->n_deferred--;
           g_queue_delete_link (&host->queued[c], ready);
           g_free (entry);
           self->n_queued--;
@@ -350,6 +357,11 @@ vignette_host_queue_get_next_wakeup (VignetteHostQueue *self,
 {
   gint64 next = -1;
 
+  /* Called at every pump: nothing to scan while no item or host waits on
+   * the clock, which is nearly always */
+  if (self->n_deferred == 0 && self->n_paused == 0)
+    return -1;
+
   for (GList *l = self->order.head; l != NULL; l = l->next)
     {
       Host *host = l->data;
@@ -378,6 +390,8 @@ take_from_host (VignetteHostQueue *self,
 
       while ((entry = g_queue_pop_head (&host->queued[c])) != NULL)
         {
+          if (entry->not_before != 0)
+            self->n_deferred--;
           g_ptr_array_add (items, entry->item);
           g_free (entry);
           self->n_queued--;
